@@ -1,0 +1,30 @@
+/** Applies the schema migrations (Kysely's Migrator) and seeds the default reference data. */
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { connect, type Db } from './connect.js';
+import * as complaintFile from './migrations/0001_complaint_file.js';
+import { seedReferenceData } from './reference-data.js';
+
+// Listed here rather than read from the folder, so the same code runs under tsx, vitest and a bundle.
+const migrations: Record<string, Migration> = {
+  '0001_complaint_file': complaintFile,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export async function migrate(db: Db): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  await seedReferenceData(db);
+}
+
+export async function migrateToLatest(databaseUrl: string): Promise<void> {
+  const db = connect(databaseUrl, { max: 1 });
+  try {
+    await migrate(db);
+  } finally {
+    await db.destroy();
+  }
+}

@@ -1,0 +1,141 @@
+/** The database as the code sees it: one typed interface per table (Kysely). */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface ComplaintsTable {
+  id: string;
+  number: string;
+  idempotency_key: string | null;
+  fingerprint: string;
+  policy_id: string;
+  received_at: Timestamp;
+  received_by: string;
+  channel: string;
+  distributor_aware_at: Timestamp | null;
+  complainant_name: string;
+  complainant_role: string;
+  complainant_organisation: string | null;
+  complainant_phone: string | null;
+  complainant_email: string | null;
+  complainant_address: string | null;
+  complainant_mood: string | null;
+  device_name: string;
+  device_model: string | null;
+  device_specification: string | null;
+  device_serial_number: string | null;
+  device_lot: string | null;
+  device_udi: string | null;
+  device_expiry_date: string | null;
+  device_manufacturer: string | null;
+  device_supplier: string | null;
+  device_purchase_date: string | null;
+  event_occurred_at: Timestamp | null;
+  event_location: string | null;
+  event_country: string | null;
+  event_description: string;
+  event_impact_scope: string | null;
+  patient_harmed: boolean;
+  in_use_on_patient: boolean;
+  requested_remedies: string[];
+  sample_available: boolean;
+  stage: string;
+  last_seq: Generated<number>;
+  category: string | null;
+  severity: string | null;
+  priority: string | null;
+  patient_safety: boolean | null;
+  suspected_adverse_event: boolean | null;
+  reasonable: boolean | null;
+  owner_id: string;
+  department: string | null;
+  reopen_count: Generated<number>;
+  sla_breached: Generated<boolean>;
+  root_cause: string | null;
+  investigation_waived_reason: string | null;
+  remedy: string | null;
+  satisfaction_score: number | null;
+  marked_for_mediation: Generated<boolean>;
+  marked_for_regulator: Generated<boolean>;
+  closed_at: Timestamp | null;
+  withdrawn_reason: string | null;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface ComplaintEventsTable {
+  complaint_id: string;
+  seq: number;
+  at: Timestamp;
+  actor_id: string;
+  actor_role: string;
+  action: string;
+  data: Json<Record<string, unknown>>;
+  recorded_at: Generated<Timestamp>;
+}
+
+export interface SlaClocksTable {
+  complaint_id: string;
+  clock_id: string;
+  kind: string;
+  cycle: number;
+  status: string;
+  calendar_id: string;
+  specs: Json<unknown[]>;
+  started_at: Timestamp;
+  due_at: Timestamp;
+  warn_at: Timestamp;
+  warned_at: Timestamp | null;
+  met_at: Timestamp | null;
+  breached_at: Timestamp | null;
+  cancelled_at: Timestamp | null;
+  pauses: Json<Array<{ from: number; to?: number }>>;
+  beyond_calendar: boolean;
+  updated_seq: number;
+}
+
+export interface SlaPoliciesTable {
+  id: string;
+  version: number;
+  body: Json<unknown>;
+  is_default: Generated<boolean>;
+  created_at: Generated<Timestamp>;
+}
+
+export interface BusinessCalendarsTable {
+  id: string;
+  name: string;
+  time_zone: string;
+  working_hours: Json<Array<{ start: string; end: string }>>;
+  weekend_days: number[];
+  coverage_from: string;
+  coverage_to: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface CalendarDaysTable {
+  calendar_id: string;
+  day: string;
+  kind: 'holiday' | 'make_up_working_day';
+}
+
+export interface ComplaintNumberSequencesTable {
+  year: number;
+  last_value: number;
+}
+
+export interface Database {
+  complaints: ComplaintsTable;
+  complaint_events: ComplaintEventsTable;
+  sla_clocks: SlaClocksTable;
+  sla_policies: SlaPoliciesTable;
+  business_calendars: BusinessCalendarsTable;
+  calendar_days: CalendarDaysTable;
+  complaint_number_sequences: ComplaintNumberSequencesTable;
+}
+
+export type ComplaintRow = Selectable<ComplaintsTable>;
+export type NewComplaint = Insertable<ComplaintsTable>;
+export type ComplaintEventRow = Selectable<ComplaintEventsTable>;
+export type SlaClockRow = Selectable<SlaClocksTable>;

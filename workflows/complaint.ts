@@ -1,0 +1,841 @@
+/**
+ * One complaint's whole life as a durable workflow: intake, assessment, investigation,
+ * resolution, feedback, revisit, closed (or withdrawn at any stage).
+ *
+ * Agents' and supervisors' actions arrive as updates: each is checked (stage, role, preconditions)
+ * in a validator and refused with a reason, or applied, written to PostgreSQL by an activity, and
+ * answered with the new state. Timers on the SLA clocks raise warnings and breaches. Nothing here
+ * does I/O; time is the workflow's own deterministic clock.
+ */
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { ComplaintActivities } from '../activities/index.js';
+import {
+  REFUSAL,
+  acknowledgeUpdate,
+  addNoteUpdate,
+  approveRemedyUpdate,
+  assessUpdate,
+  awaitCustomerUpdate,
+  calendarCorrectedSignal,
+  completeIntakeUpdate,
+  completeInvestigationUpdate,
+  customerRespondedUpdate,
+  escalateSignal,
+  filedUpdate,
+  proposeRemedyUpdate,
+  reassignUpdate,
+  recordContactUpdate,
+  recordCustomerDecisionUpdate,
+  recordFeedbackUpdate,
+  recordFindingUpdate,
+  recordRevisitUpdate,
+  respondUpdate,
+  setRootCauseUpdate,
+  stateQuery,
+  verifyComplainantUpdate,
+  verifyItemUpdate,
+  waiveInvestigationUpdate,
+  withdrawUpdate,
+  type Acting,
+  type ComplaintEvent,
+  type ComplaintInput,
+  type ComplaintState,
+  type ComplaintView,
+} from './contract.js';
+import { FINAL_STAGES, ROLES, SYSTEM_ACTOR, type Actor, type Stage } from './model.js';
+import { whatIsAwaited } from './awaiting.js';
+import type { BusinessCalendar } from './rules/calendar.js';
+import {
+  breachIfDue,
+  cancelClock,
+  isOpen,
+  meetClock,
+  nextClockDeadline,
+  pauseClock,
+  recomputeClock,
+  resumeClock,
+  startClock,
+  warnIfDue,
+  type SlaClock,
+} from './rules/clocks.js';
+import { refusalFor, type Action } from './rules/permissions.js';
+import {
+  isSampledForRevisit,
+  resolutionSpecs,
+  type ClockKind,
+  type ServiceLevelPolicy,
+} from './rules/sla-policy.js';
+import { effectiveSeverity, triagePriority } from './rules/triage.js';
+import { ComplaintCategory, ComplaintNumber, ComplaintSeverity, ComplaintStage, SlaBreached } from './search-attributes.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+// Database writes retry until the database is back: a complaint's record must never be dropped.
+const { loadServiceLevels, recordIntake, recordProgress } = proxyActivities<ComplaintActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: ['ReferenceDataMissing'],
+  },
+});
+
+export interface ComplaintOutcome {
+  complaintId: string;
+  number: string;
+  stage: Stage;
+  reopenCount: number;
+  breached: boolean;
+}
+
+export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome> {
+  const state: ComplaintState = {
+    complaintId: input.complaintId,
+    stage: 'intake',
+    receivedAt: input.receivedAt,
+    receivedBy: input.receivedBy,
+    // First-contact responsibility (首问负责制): whoever received it owns it until assigned.
+    owner: { id: input.receivedBy.id },
+    intake: {},
+    investigation: { findings: [] },
+    resolution: { customerRejections: 0 },
+    feedback: [],
+    escalations: [],
+    marks: { mediation: false, regulator: false, crisis: false },
+    reopenCount: 0,
+    clocks: [],
+    breached: false,
+    awaiting: [],
+    lastSeq: 0,
+  };
+  const history: ComplaintEvent[] = [];
+  let outbox: ComplaintEvent[] = [];
+  let persistedSeq = 0;
+  /** Bumped on every change, so the deadline loop re-plans its timer. */
+  let changes = 0;
+  let policy: ServiceLevelPolicy | undefined;
+  let calendar: BusinessCalendar | undefined;
+
+  const now = () => Date.now();
+  const isFinal = () => FINAL_STAGES.includes(state.stage);
+
+  function emit(actor: Actor, action: string, data: Record<string, unknown> = {}): void {
+    const event: ComplaintEvent = { seq: state.lastSeq + 1, at: now(), actor, action, data };
+    state.lastSeq = event.seq;
+    history.push(event);
+    outbox.push(event);
+    changes++;
+  }
+
+  function moveTo(stage: Stage, actor: Actor, data: Record<string, unknown> = {}): void {
+    const from = state.stage;
+    state.stage = stage;
+    emit(actor, 'stage.changed', { from, to: stage, ...data });
+  }
+
+  function refuse(type: string, message: string): never {
+    throw ApplicationFailure.create({ type, message, nonRetryable: true });
+  }
+
+  // ---- Clocks --------------------------------------------------------------------------------
+  function requireServiceLevels(): { policy: ServiceLevelPolicy; calendar: BusinessCalendar } {
+    if (!policy || !calendar) throw new Error('service levels not loaded yet');
+    return { policy, calendar };
+  }
+
+  function currentClock(kind: ClockKind): SlaClock | undefined {
+    for (let i = state.clocks.length - 1; i >= 0; i--) if (state.clocks[i].kind === kind) return state.clocks[i];
+    return undefined;
+  }
+
+  function replaceClock(clock: SlaClock): void {
+    state.clocks = state.clocks.map((c) => (c.id === clock.id ? clock : c));
+  }
+
+  function recordBreach(clock: SlaClock): void {
+    state.breached = true;
+    state.escalations.push({ target: 'supervisor', reason: `SLA breach: ${clock.kind}`, by: SYSTEM_ACTOR, at: now() });
+    emit(SYSTEM_ACTOR, 'clock.breached', { clockId: clock.id, kind: clock.kind, dueAt: clock.dueAt, escalatedTo: 'supervisor' });
+  }
+
+  function begin(kind: ClockKind, startedAt: number, cycle = 1, specs = defaultSpecs(kind)): SlaClock {
+    const levels = requireServiceLevels();
+    const clock = startClock(levels.calendar, { kind, cycle, specs, startedAt, warningAt: levels.policy.warningAt });
+    state.clocks = [...state.clocks, clock];
+    emit(SYSTEM_ACTOR, 'clock.started', {
+      clockId: clock.id,
+      kind,
+      startedAt,
+      dueAt: clock.dueAt,
+      ...(clock.beyondCalendar ? { warning: 'due time computed past the calendar’s known dates' } : {}),
+    });
+    return clock;
+  }
+
+  function defaultSpecs(kind: ClockKind) {
+    const { policy } = requireServiceLevels();
+    const assessment = state.assessment;
+    switch (kind) {
+      case 'firstContact':
+      case 'acknowledgement':
+      case 'preliminaryVerification':
+        return [policy.general[kind]];
+      case 'firstResponse':
+        if (!assessment) throw new Error('first response needs a category');
+        return [policy.categories[assessment.category].firstResponse];
+      case 'resolution':
+        if (!assessment) throw new Error('resolution needs a category');
+        return resolutionSpecs(
+          policy,
+          assessment.category,
+          effectiveSeverity(assessment.severity, assessment.patientSafety, assessment.suspectedAdverseEvent),
+        );
+    }
+  }
+
+  /** The clock's action happened at `at`; late actions record the breach they caused. */
+  function meet(kind: ClockKind, at: number): void {
+    const clock = currentClock(kind);
+    if (!clock || clock.status === 'met' || clock.status === 'cancelled') return;
+    if (clock.status === 'breached' && clock.metAt !== undefined) return;
+    const levels = requireServiceLevels();
+    const result = meetClock(levels.calendar, clock, at, levels.policy.warningAt);
+    replaceClock(result.clock);
+    if (result.breachedNow) recordBreach(result.clock);
+    emit(SYSTEM_ACTOR, result.clock.status === 'met' ? 'clock.met' : 'clock.met_late', {
+      clockId: clock.id,
+      kind,
+      metAt: at,
+      dueAt: result.clock.dueAt,
+    });
+  }
+
+  function cancelOpenClocks(reason: string, only?: ClockKind): void {
+    for (const clock of state.clocks) {
+      if (!isOpen(clock) || (only && clock.kind !== only)) continue;
+      replaceClock(cancelClock(clock, now()));
+      emit(SYSTEM_ACTOR, 'clock.cancelled', { clockId: clock.id, kind: clock.kind, reason });
+    }
+  }
+
+  function recomputeOpenClocks(reason: string, actor: Actor, kinds?: ClockKind[]): void {
+    const levels = requireServiceLevels();
+    const changed: Array<{ clockId: string; from: number; to: number }> = [];
+    for (const clock of state.clocks) {
+      if (!isOpen(clock) || (kinds && !kinds.includes(clock.kind))) continue;
+      const specs = kinds ? defaultSpecs(clock.kind) : clock.specs;
+      const next = recomputeClock(levels.calendar, clock, levels.policy.warningAt, specs);
+      replaceClock(next);
+      if (next.dueAt !== clock.dueAt) changed.push({ clockId: clock.id, from: clock.dueAt, to: next.dueAt });
+    }
+    emit(actor, 'clocks.recomputed', { reason, changed });
+  }
+
+  /** Warnings, breaches and the revisit falling due, as of now. */
+  function processDeadlines(): void {
+    const at = now();
+    for (const clock of state.clocks) {
+      const warned = warnIfDue(clock, at);
+      if (warned.warnedNow) {
+        replaceClock(warned.clock);
+        emit(SYSTEM_ACTOR, 'clock.warning', { clockId: clock.id, kind: clock.kind, dueAt: clock.dueAt });
+      }
+      const breached = breachIfDue(warned.clock, at);
+      if (breached.breachedNow) {
+        replaceClock(breached.clock);
+        recordBreach(breached.clock);
+      }
+    }
+    const revisit = state.revisit;
+    if (state.stage === 'revisit' && revisit?.dueAt !== undefined && !revisit.due && at >= revisit.dueAt) {
+      revisit.due = true;
+      emit(SYSTEM_ACTOR, 'revisit.due', { dueAt: revisit.dueAt });
+    }
+  }
+
+  function nextDeadline(): number | undefined {
+    const clockDeadline = nextClockDeadline(state.clocks);
+    const revisitDue = state.stage === 'revisit' && !state.revisit?.due ? state.revisit?.dueAt : undefined;
+    if (clockDeadline === undefined) return revisitDue;
+    if (revisitDue === undefined) return clockDeadline;
+    return Math.min(clockDeadline, revisitDue);
+  }
+
+  // ---- Search attributes for ops (never personal data) ----------------------------------------
+  let published = '';
+  function publishSearchAttributes(): void {
+    const values = {
+      stage: state.stage,
+      category: state.assessment?.category ?? '',
+      severity: state.assessment?.severity ?? '',
+      number: state.number ?? '',
+      breached: state.breached,
+    };
+    const key = JSON.stringify(values);
+    if (key === published) return;
+    published = key;
+    upsertSearchAttributes({
+      [ComplaintStage.name]: [values.stage],
+      [ComplaintNumber.name]: values.number ? [values.number] : [],
+      [ComplaintCategory.name]: values.category ? [values.category] : [],
+      [ComplaintSeverity.name]: values.severity ? [values.severity] : [],
+      [SlaBreached.name]: [values.breached],
+    });
+  }
+
+  // ---- Persistence: every event reaches PostgreSQL, in order, exactly once --------------------
+  async function persist(): Promise<void> {
+    const batch = outbox;
+    outbox = [];
+    const last = batch[batch.length - 1];
+    await recordProgress({ complaintId: state.complaintId, events: batch, snapshot: snapshot() });
+    persistedSeq = Math.max(persistedSeq, last.seq);
+  }
+
+  function snapshot() {
+    const a = state.assessment;
+    return {
+      stage: state.stage,
+      lastSeq: state.lastSeq,
+      category: a?.category ?? null,
+      severity: a?.severity ?? null,
+      priority: a?.priority ?? null,
+      patientSafety: a?.patientSafety ?? null,
+      suspectedAdverseEvent: a?.suspectedAdverseEvent ?? null,
+      reasonable: a?.reasonable ?? null,
+      ownerId: state.owner.id,
+      department: state.owner.department ?? null,
+      reopenCount: state.reopenCount,
+      breached: state.breached,
+      rootCause: state.investigation.rootCause?.cause ?? null,
+      investigationWaivedReason: state.investigation.waiver?.reason ?? null,
+      remedy: state.resolution.agreed?.remedy ?? null,
+      satisfactionScore: state.feedback[state.feedback.length - 1]?.score ?? null,
+      markedForMediation: state.marks.mediation,
+      markedForRegulator: state.marks.regulator,
+      closedAt: state.closedAt ?? null,
+      withdrawnReason: state.withdrawal?.reason ?? null,
+      clocks: state.clocks,
+    };
+  }
+
+  function view(): ComplaintState {
+    return { ...state, awaiting: whatIsAwaited(state) };
+  }
+
+  // ---- Actions (updates) ----------------------------------------------------------------------
+  let ready = false;
+
+  function checkActor(args: Acting): void {
+    const actor = args?.actor;
+    if (!actor || typeof actor.id !== 'string' || actor.id.trim() === '' || !ROLES.includes(actor.role)) {
+      refuse(REFUSAL.invalid, 'actor must have an id and one of the roles ' + ROLES.join(', '));
+    }
+  }
+
+  /**
+   * Registers one action: `check` throws a refusal (stage, role and preconditions), `apply`
+   * changes the state and emits its events. The update answers once the events are stored.
+   */
+  function onAction<A extends Acting>(
+    update: UpdateDefinition<ComplaintState, [A]>,
+    action: Action | ((args: A) => Action),
+    check: (args: A) => void,
+    apply: (args: A, at: number) => void,
+  ): void {
+    const guard = (args: A) => {
+      checkActor(args);
+      const name = typeof action === 'function' ? action(args) : action;
+      const refusal = refusalFor(name, state.stage, args.actor.role);
+      if (refusal) refuse(refusal.kind === 'stage' ? REFUSAL.illegalTransition : REFUSAL.forbidden, refusal.reason);
+      check(args);
+    };
+    setHandler(
+      update,
+      async (args: A) => {
+        await condition(() => ready);
+        guard(args); // state may have moved since the validator ran
+        apply(args, now());
+        const seq = state.lastSeq;
+        await condition(() => persistedSeq >= seq);
+        return view();
+      },
+      { validator: guard },
+    );
+  }
+
+  const nothing = () => undefined;
+  const requireText = (value: unknown, field: string) => {
+    if (typeof value !== 'string' || value.trim() === '') refuse(REFUSAL.invalid, `${field} is required`);
+  };
+  const requireScore = (value: unknown) => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 5) {
+      refuse(REFUSAL.invalid, 'score must be a whole number from 1 to 5');
+    }
+  };
+
+  // Intake
+  onAction(
+    verifyComplainantUpdate,
+    'verifyComplainant',
+    (a) => requireText(a.method, 'method'),
+    (a, at) => {
+      state.intake.complainantVerified = { by: a.actor, at, method: a.method, note: a.note };
+      emit(a.actor, 'complainant.verified', { method: a.method, note: a.note });
+    },
+  );
+  onAction(
+    verifyItemUpdate,
+    'verifyItem',
+    (a) => {
+      if (!a.checks || typeof a.checks !== 'object') refuse(REFUSAL.invalid, 'checks are required');
+    },
+    (a, at) => {
+      state.intake.itemVerified = { by: a.actor, at, checks: a.checks, note: a.note };
+      emit(a.actor, 'item.verified', { checks: a.checks, note: a.note });
+    },
+  );
+  onAction(
+    recordContactUpdate,
+    'recordContact',
+    (a) => requireText(a.summary, 'summary'),
+    (a, at) => {
+      emit(a.actor, 'complainant.contacted', { channel: a.channel, summary: a.summary });
+      if (state.intake.firstContactAt === undefined) {
+        state.intake.firstContactAt = at;
+        meet('firstContact', at);
+      }
+    },
+  );
+  onAction(
+    acknowledgeUpdate,
+    'acknowledge',
+    (a) => {
+      if (state.intake.acknowledgedAt !== undefined) refuse(REFUSAL.illegalTransition, 'the acknowledgement was already sent');
+      if (a.expectedResolutionBy !== undefined && !(a.expectedResolutionBy > state.receivedAt)) {
+        refuse(REFUSAL.invalid, 'expectedResolutionBy must be after the receipt');
+      }
+    },
+    (a, at) => {
+      const expected = a.expectedResolutionBy ?? currentClock('resolution')?.dueAt ?? defaultExpectedResolution();
+      state.intake.acknowledgedAt = at;
+      state.intake.expectedResolutionBy = expected;
+      emit(a.actor, 'complainant.acknowledged', { channel: a.channel, expectedResolutionBy: expected });
+      meet('acknowledgement', at);
+    },
+  );
+  /** Before assessment, the expected resolution date is the general severity tier's. */
+  function defaultExpectedResolution(): number {
+    const levels = requireServiceLevels();
+    const clock = startClock(levels.calendar, {
+      kind: 'resolution',
+      cycle: 1,
+      specs: [levels.policy.severity.general],
+      startedAt: state.receivedAt,
+      warningAt: levels.policy.warningAt,
+    });
+    return clock.dueAt;
+  }
+  onAction(
+    completeIntakeUpdate,
+    'completeIntake',
+    () => {
+      const missing: string[] = [];
+      if (!state.intake.complainantVerified) missing.push('complainant verification');
+      if (!state.intake.itemVerified) missing.push('item verification');
+      if (state.intake.firstContactAt === undefined) missing.push('first contact with the complainant');
+      if (missing.length) refuse(REFUSAL.illegalTransition, `intake is not complete: missing ${missing.join(', ')}`);
+    },
+    (a, at) => {
+      state.intake.completedAt = at;
+      moveTo('assessment', a.actor);
+    },
+  );
+
+  // Assessment, and re-assessment by a supervisor later on
+  onAction(
+    assessUpdate,
+    () => (state.stage === 'assessment' ? 'assess' : 'reassess'),
+    (a) => {
+      requireText(a.ownerId, 'ownerId');
+      requireText(a.category, 'category');
+      requireText(a.severity, 'severity');
+      requireText(a.department, 'department');
+    },
+    (a, at) => {
+      const first = state.assessment === undefined;
+      const previous = state.assessment;
+      state.assessment = {
+        by: a.actor,
+        at,
+        category: a.category,
+        severity: a.severity,
+        patientSafety: a.patientSafety,
+        suspectedAdverseEvent: a.suspectedAdverseEvent,
+        reasonable: a.reasonable,
+        department: a.department,
+        ownerId: a.ownerId,
+        rationale: a.rationale,
+        priority: triagePriority(a.patientSafety, a.suspectedAdverseEvent),
+      };
+      state.owner = { id: a.ownerId, department: a.department };
+      if (a.severity === 'crisis') state.marks.crisis = true;
+      emit(a.actor, first ? 'assessed' : 'reassessed', {
+        category: a.category,
+        severity: a.severity,
+        patientSafety: a.patientSafety,
+        suspectedAdverseEvent: a.suspectedAdverseEvent,
+        reasonable: a.reasonable,
+        department: a.department,
+        ownerId: a.ownerId,
+        priority: state.assessment.priority,
+        rationale: a.rationale,
+        ...(previous ? { previous: { category: previous.category, severity: previous.severity } } : {}),
+      });
+      if (first) {
+        // The category's clocks count from receipt: the time spent classifying is the company's.
+        begin('firstResponse', state.receivedAt);
+        if (state.firstResponseAt !== undefined) meet('firstResponse', state.firstResponseAt);
+        begin('resolution', state.receivedAt);
+        begin('preliminaryVerification', at);
+        moveTo('investigation', a.actor);
+      } else {
+        recomputeOpenClocks('reassessed', a.actor, ['firstResponse', 'resolution']);
+      }
+    },
+  );
+  onAction(
+    respondUpdate,
+    'respond',
+    (a) => requireText(a.summary, 'summary'),
+    (a, at) => {
+      emit(a.actor, 'complainant.responded', { channel: a.channel, summary: a.summary });
+      if (state.firstResponseAt === undefined) {
+        state.firstResponseAt = at;
+        meet('firstResponse', at);
+      }
+    },
+  );
+
+  // Investigation
+  onAction(
+    recordFindingUpdate,
+    'recordFinding',
+    (a) => {
+      requireText(a.summary, 'summary');
+      requireText(a.department, 'department');
+    },
+    (a, at) => {
+      const evidenceRefs = Array.isArray(a.evidenceRefs) ? a.evidenceRefs : [];
+      state.investigation.findings.push({ by: a.actor, at, department: a.department, summary: a.summary, evidenceRefs });
+      emit(a.actor, 'finding.recorded', { department: a.department, summary: a.summary, evidenceRefs });
+      meet('preliminaryVerification', at);
+    },
+  );
+  onAction(
+    setRootCauseUpdate,
+    'setRootCause',
+    (a) => requireText(a.cause, 'cause'),
+    (a, at) => {
+      state.investigation.rootCause = { by: a.actor, at, cause: a.cause, note: a.note };
+      emit(a.actor, 'root_cause.set', { cause: a.cause, note: a.note });
+    },
+  );
+  onAction(
+    waiveInvestigationUpdate,
+    'waiveInvestigation',
+    (a) => {
+      requireText(a.reason, 'reason');
+      if (state.investigation.waiver) refuse(REFUSAL.illegalTransition, 'the investigation is already waived');
+    },
+    (a, at) => {
+      state.investigation.waiver = { by: a.actor, at, reason: a.reason };
+      emit(a.actor, 'investigation.waived', { reason: a.reason });
+      cancelOpenClocks('investigation waived', 'preliminaryVerification');
+    },
+  );
+  onAction(
+    awaitCustomerUpdate,
+    'awaitCustomer',
+    (a) => {
+      requireText(a.reason, 'reason');
+      if (state.awaitingCustomer) refuse(REFUSAL.illegalTransition, 'the customer is already awaited');
+    },
+    (a, at) => {
+      state.awaitingCustomer = { by: a.actor, at, reason: a.reason };
+      const paused: string[] = [];
+      state.clocks = state.clocks.map((c) => {
+        if (c.status !== 'running') return c;
+        paused.push(c.id);
+        return pauseClock(c, at);
+      });
+      emit(a.actor, 'customer.awaited', { reason: a.reason, pausedClocks: paused });
+    },
+  );
+  function resumeClocks(actor: Actor, note: string | undefined, at: number): void {
+    const levels = requireServiceLevels();
+    const resumed: Array<{ clockId: string; dueAt: number }> = [];
+    state.clocks = state.clocks.map((c) => {
+      if (c.status !== 'paused') return c;
+      const next = resumeClock(levels.calendar, c, at, levels.policy.warningAt);
+      resumed.push({ clockId: c.id, dueAt: next.dueAt });
+      return next;
+    });
+    state.awaitingCustomer = undefined;
+    emit(actor, 'customer.responded', { note, resumedClocks: resumed });
+  }
+  onAction(
+    customerRespondedUpdate,
+    'customerResponded',
+    () => {
+      if (!state.awaitingCustomer) refuse(REFUSAL.illegalTransition, 'the customer is not being awaited');
+    },
+    (a, at) => resumeClocks(a.actor, a.note, at),
+  );
+  onAction(
+    completeInvestigationUpdate,
+    'completeInvestigation',
+    () => {
+      const inv = state.investigation;
+      if (state.awaitingCustomer) refuse(REFUSAL.illegalTransition, 'the customer is still awaited');
+      if (!inv.waiver && (inv.findings.length === 0 || !inv.rootCause)) {
+        refuse(REFUSAL.illegalTransition, 'the investigation needs at least one finding and a root cause, or a waiver');
+      }
+    },
+    (a, at) => {
+      state.investigation.completedAt = at;
+      moveTo('resolution', a.actor);
+    },
+  );
+
+  // Resolution
+  onAction(
+    proposeRemedyUpdate,
+    'proposeRemedy',
+    (a) => {
+      requireText(a.remedy, 'remedy');
+      requireText(a.details, 'details');
+      if (state.resolution.proposal?.approval?.approved) {
+        refuse(REFUSAL.illegalTransition, 'an approved remedy is with the customer: record their decision first');
+      }
+    },
+    (a, at) => {
+      state.resolution.proposal = { by: a.actor, at, remedy: a.remedy, details: a.details };
+      emit(a.actor, 'remedy.proposed', { remedy: a.remedy, details: a.details });
+    },
+  );
+  onAction(
+    approveRemedyUpdate,
+    'approveRemedy',
+    () => {
+      const proposal = state.resolution.proposal;
+      if (!proposal) refuse(REFUSAL.illegalTransition, 'there is no proposed remedy to approve');
+      if (proposal.approval) refuse(REFUSAL.illegalTransition, 'the proposed remedy was already decided');
+    },
+    (a, at) => {
+      const proposal = state.resolution.proposal!;
+      proposal.approval = { by: a.actor, at, approved: a.approved, note: a.note };
+      emit(a.actor, a.approved ? 'remedy.approved' : 'remedy.declined', { remedy: proposal.remedy, note: a.note });
+      if (a.approved) meet('resolution', at);
+      else state.resolution.proposal = undefined;
+    },
+  );
+  onAction(
+    recordCustomerDecisionUpdate,
+    'recordCustomerDecision',
+    () => {
+      if (!state.resolution.proposal?.approval?.approved) {
+        refuse(REFUSAL.illegalTransition, 'no approved remedy has been put to the customer');
+      }
+    },
+    (a, at) => {
+      if (state.awaitingCustomer) resumeClocks(a.actor, 'the customer answered with a decision', at);
+      const proposal = state.resolution.proposal!;
+      if (a.accepted) {
+        state.resolution.agreed = { ...proposal, acceptedAt: at };
+        emit(a.actor, 'remedy.accepted_by_customer', { remedy: proposal.remedy, note: a.note });
+        moveTo('feedback', a.actor);
+      } else {
+        state.resolution.customerRejections++;
+        state.resolution.proposal = undefined;
+        emit(a.actor, 'remedy.rejected_by_customer', { remedy: proposal.remedy, note: a.note });
+      }
+    },
+  );
+
+  // Feedback: satisfied goes on to the revisit; dissatisfied reopens the investigation
+  onAction(
+    recordFeedbackUpdate,
+    'recordFeedback',
+    (a) => requireScore(a.score),
+    (a, at) => {
+      state.feedback.push({ by: a.actor, at, satisfied: a.satisfied, score: a.score, comment: a.comment });
+      emit(a.actor, 'feedback.recorded', { satisfied: a.satisfied, score: a.score, comment: a.comment });
+      if (!a.satisfied) {
+        reopen(a.actor, at);
+        return;
+      }
+      const { policy } = requireServiceLevels();
+      const rule = policy.categories[state.assessment!.category].revisit;
+      const sampled = isSampledForRevisit(state.complaintId, rule.share);
+      if (sampled) {
+        state.revisit = { sampled, due: false, dueAt: at + rule.afterDays * DAY };
+        moveTo('revisit', a.actor, { revisitDueAt: state.revisit.dueAt });
+      } else {
+        state.revisit = { sampled, due: false };
+        close(a.actor, at, 'not sampled for a revisit');
+      }
+    },
+  );
+  function reopen(actor: Actor, at: number): void {
+    state.reopenCount++;
+    state.investigation.completedAt = undefined;
+    state.resolution.proposal = undefined;
+    state.resolution.agreed = undefined;
+    moveTo('investigation', actor, { reopen: state.reopenCount });
+    // A new resolution clock for the new cycle; the earlier ones keep their outcome on file.
+    begin('resolution', at, state.reopenCount + 1);
+  }
+  onAction(
+    recordRevisitUpdate,
+    'recordRevisit',
+    (a) => {
+      requireScore(a.score);
+      if (!state.revisit?.due) refuse(REFUSAL.illegalTransition, 'the revisit is not due yet');
+    },
+    (a, at) => {
+      state.revisit!.outcome = {
+        by: a.actor,
+        at,
+        deviceWorking: a.deviceWorking,
+        solvedAtRoot: a.solvedAtRoot,
+        score: a.score,
+        note: a.note,
+      };
+      emit(a.actor, 'revisit.recorded', {
+        deviceWorking: a.deviceWorking,
+        solvedAtRoot: a.solvedAtRoot,
+        score: a.score,
+        note: a.note,
+      });
+      close(a.actor, at, 'revisit done');
+    },
+  );
+  function close(actor: Actor, at: number, reason: string): void {
+    cancelOpenClocks('complaint closed');
+    state.closedAt = at;
+    moveTo('closed', actor, { reason });
+  }
+
+  // Any stage
+  onAction(
+    withdrawUpdate,
+    'withdraw',
+    (a) => requireText(a.reason, 'reason'),
+    (a, at) => {
+      state.withdrawal = { by: a.actor, at, reason: a.reason };
+      cancelOpenClocks('complaint withdrawn');
+      state.awaitingCustomer = undefined;
+      state.closedAt = at;
+      moveTo('withdrawn', a.actor, { reason: a.reason });
+    },
+  );
+  onAction(
+    reassignUpdate,
+    'reassign',
+    (a) => {
+      requireText(a.ownerId, 'ownerId');
+      requireText(a.reason, 'reason');
+    },
+    (a) => {
+      const from = state.owner;
+      state.owner = { id: a.ownerId, department: a.department ?? state.owner.department };
+      emit(a.actor, 'reassigned', { from, to: state.owner, reason: a.reason });
+    },
+  );
+  onAction(
+    addNoteUpdate,
+    'addNote',
+    (a) => requireText(a.text, 'text'),
+    (a) => emit(a.actor, 'note.added', { text: a.text }),
+  );
+
+  // Escalations are signals: the supervisor's word is recorded, never refused by the workflow.
+  setHandler(escalateSignal, async (e) => {
+    await condition(() => ready);
+    if (isFinal()) return; // the API refuses these before signalling; a late one changes nothing
+    state.escalations.push({ by: e.actor, at: now(), target: e.target, reason: e.reason });
+    if (e.target === 'mediation') state.marks.mediation = true;
+    if (e.target === 'regulator') state.marks.regulator = true;
+    emit(e.actor, 'escalated', { target: e.target, reason: e.reason });
+  });
+  setHandler(calendarCorrectedSignal, async (c) => {
+    await condition(() => ready);
+    if (isFinal() || !calendar || c.calendar?.id !== calendar.id) return;
+    calendar = c.calendar;
+    recomputeOpenClocks(`calendar ${c.calendar.id} corrected: ${c.reason}`, c.actor);
+  });
+
+  setHandler(stateQuery, (): ComplaintView => ({ ...view(), history }));
+  setHandler(filedUpdate, async () => {
+    await condition(() => state.number !== undefined && persistedSeq >= 1);
+    return { complaintId: state.complaintId, number: state.number!, fingerprint: input.fingerprint, receivedAt: state.receivedAt };
+  });
+
+  // ---- The life ---------------------------------------------------------------------------------
+  const levels = await loadServiceLevels(input.policyId);
+  policy = levels.policy;
+  calendar = levels.calendar;
+  state.policy = { id: policy.id, version: policy.version, calendarId: calendar.id };
+  const receipt = await recordIntake({
+    complaintId: input.complaintId,
+    intake: input.intake,
+    receivedAt: input.receivedAt,
+    receivedBy: input.receivedBy,
+    fingerprint: input.fingerprint,
+    idempotencyKey: input.idempotencyKey,
+    policyId: policy.id,
+  });
+  state.number = receipt.number;
+  emit(input.receivedBy, 'complaint.received', {
+    number: receipt.number,
+    channel: input.intake.channel,
+    policy: state.policy,
+  });
+  begin('firstContact', input.receivedAt);
+  begin('acknowledgement', input.receivedAt);
+  ready = true;
+
+  while (true) {
+    processDeadlines();
+    publishSearchAttributes();
+    if (outbox.length > 0) {
+      await persist();
+      continue; // handlers may have acted while the activity ran
+    }
+    if (isFinal()) break;
+    const seen = changes;
+    const next = nextDeadline();
+    const wait = next === undefined ? undefined : Math.max(next - now(), 1);
+    await condition(() => changes !== seen, wait);
+  }
+
+  // Let in-flight handlers answer their callers before the workflow completes.
+  await condition(allHandlersFinished);
+  return {
+    complaintId: state.complaintId,
+    number: state.number,
+    stage: state.stage,
+    reopenCount: state.reopenCount,
+    breached: state.breached,
+  };
+}

@@ -1,0 +1,236 @@
+/**
+ * The complaint workflow's public contract: every update (agent and supervisor actions that are
+ * accepted or refused at once), signal (escalations, reference-data corrections) and query,
+ * with their payloads. The API imports these very objects, so both sides speak one language.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  Actor,
+  Category,
+  Channel,
+  Department,
+  EscalationTarget,
+  IntakeRecord,
+  Remedy,
+  RootCause,
+  Severity,
+  Stage,
+} from './model.js';
+import type { BusinessCalendar } from './rules/calendar.js';
+import type { SlaClock } from './rules/clocks.js';
+
+export const TASK_QUEUE = 'complaints';
+
+/** What starts a complaint workflow. The workflow ID is the complaint ID. */
+export interface ComplaintInput {
+  complaintId: string;
+  intake: IntakeRecord;
+  /** Receipt instant (epoch ms): day 0 of every clock. */
+  receivedAt: number;
+  receivedBy: Actor;
+  /** Hash of the create request, so a reused Idempotency-Key with another body is caught. */
+  fingerprint: string;
+  idempotencyKey?: string;
+  /** SLA policy to run under; the active default when absent. */
+  policyId?: string;
+}
+
+/** Failure types the workflow refuses actions with; the API maps them to HTTP statuses. */
+export const REFUSAL = {
+  illegalTransition: 'IllegalTransition', // 409: not allowed in this stage or state
+  forbidden: 'Forbidden', // 403: not allowed for this role
+  invalid: 'InvalidRequest', // 422: payload fails the workflow's own checks
+} as const;
+
+export interface ComplaintEvent {
+  seq: number;
+  at: number;
+  actor: Actor;
+  action: string;
+  data: Record<string, unknown>;
+}
+
+export interface Signature {
+  by: Actor;
+  at: number;
+}
+
+export interface Finding extends Signature {
+  department: Department;
+  summary: string;
+  evidenceRefs: string[];
+}
+
+export interface Assessment extends Signature {
+  category: Category;
+  severity: Severity;
+  patientSafety: boolean;
+  suspectedAdverseEvent: boolean;
+  reasonable: boolean;
+  department: Department;
+  ownerId: string;
+  rationale?: string;
+  /** Patient safety or a suspected adverse event: handled first, whatever the category. */
+  priority: 'highest' | 'normal';
+}
+
+export interface RemedyProposal extends Signature {
+  remedy: Remedy;
+  details: string;
+  approval?: Signature & { approved: boolean; note?: string };
+}
+
+export interface FeedbackRecord extends Signature {
+  satisfied: boolean;
+  score: number;
+  comment?: string;
+}
+
+export interface RevisitOutcome extends Signature {
+  deviceWorking: boolean;
+  solvedAtRoot: boolean;
+  score: number;
+  note?: string;
+}
+
+export interface Escalation extends Signature {
+  target: EscalationTarget;
+  reason: string;
+}
+
+/** The live state of one complaint, as the query returns it and the API shows it. */
+export interface ComplaintState {
+  complaintId: string;
+  number?: string;
+  stage: Stage;
+  receivedAt: number;
+  receivedBy: Actor;
+  owner: { id: string; department?: Department };
+  policy?: { id: string; version: number; calendarId: string };
+  intake: {
+    complainantVerified?: Signature & { method: string; note?: string };
+    itemVerified?: Signature & { checks: ItemChecks; note?: string };
+    firstContactAt?: number;
+    acknowledgedAt?: number;
+    expectedResolutionBy?: number;
+    completedAt?: number;
+  };
+  firstResponseAt?: number;
+  assessment?: Assessment;
+  investigation: {
+    findings: Finding[];
+    rootCause?: Signature & { cause: RootCause; note?: string };
+    waiver?: Signature & { reason: string };
+    completedAt?: number;
+  };
+  resolution: {
+    proposal?: RemedyProposal;
+    /** The remedy the customer accepted: the case's resolution. */
+    agreed?: RemedyProposal & { acceptedAt: number };
+    customerRejections: number;
+  };
+  feedback: FeedbackRecord[];
+  revisit?: { sampled: boolean; dueAt?: number; due: boolean; outcome?: RevisitOutcome };
+  awaitingCustomer?: Signature & { reason: string };
+  escalations: Escalation[];
+  /** Marks on the case that later steps (mediation, regulator reports) act on. */
+  marks: { mediation: boolean; regulator: boolean; crisis: boolean };
+  reopenCount: number;
+  clocks: SlaClock[];
+  breached: boolean;
+  /** What the case waits for next, in plain words, for the agent's desk. */
+  awaiting: string[];
+  withdrawal?: Signature & { reason: string };
+  closedAt?: number;
+  /** Sequence number of the last event. */
+  lastSeq: number;
+}
+
+export interface ComplaintView extends ComplaintState {
+  history: ComplaintEvent[];
+}
+
+export interface ItemChecks {
+  product: boolean;
+  specification: boolean;
+  lot: boolean;
+  expiry: boolean;
+  manufacturer: boolean;
+}
+
+/** Every action names its actor; the workflow checks the role against the action. */
+export interface Acting {
+  actor: Actor;
+}
+
+export interface FiledReceipt {
+  complaintId: string;
+  number: string;
+  fingerprint: string;
+  receivedAt: number;
+}
+
+// ---- Intake ---------------------------------------------------------------------------------
+export type VerifyComplainant = Acting & { method: string; note?: string };
+export type VerifyItem = Acting & { checks: ItemChecks; note?: string };
+export type RecordContact = Acting & { channel: Channel; summary: string };
+export type Acknowledge = Acting & { channel: Channel; expectedResolutionBy?: number };
+export type CompleteIntake = Acting;
+// ---- Assessment ----------------------------------------------------------------------------
+export type Assess = Acting & Omit<Assessment, 'by' | 'at' | 'priority'>;
+export type Respond = Acting & { channel: Channel; summary: string };
+// ---- Investigation -------------------------------------------------------------------------
+export type RecordFinding = Acting & { department: Department; summary: string; evidenceRefs: string[] };
+export type SetRootCause = Acting & { cause: RootCause; note?: string };
+export type WaiveInvestigation = Acting & { reason: string };
+export type AwaitCustomer = Acting & { reason: string };
+export type CustomerResponded = Acting & { note?: string };
+export type CompleteInvestigation = Acting;
+// ---- Resolution ----------------------------------------------------------------------------
+export type ProposeRemedy = Acting & { remedy: Remedy; details: string };
+export type ApproveRemedy = Acting & { approved: boolean; note?: string };
+export type RecordCustomerDecision = Acting & { accepted: boolean; note?: string };
+// ---- Feedback and revisit ------------------------------------------------------------------
+export type RecordFeedback = Acting & { satisfied: boolean; score: number; comment?: string };
+export type RecordRevisit = Acting & { deviceWorking: boolean; solvedAtRoot: boolean; score: number; note?: string };
+// ---- Any stage -----------------------------------------------------------------------------
+export type Withdraw = Acting & { reason: string };
+export type Reassign = Acting & { ownerId: string; department?: Department; reason: string };
+export type AddNote = Acting & { text: string };
+
+export const filedUpdate = defineUpdate<FiledReceipt>('filed');
+export const verifyComplainantUpdate = defineUpdate<ComplaintState, [VerifyComplainant]>('verifyComplainant');
+export const verifyItemUpdate = defineUpdate<ComplaintState, [VerifyItem]>('verifyItem');
+export const recordContactUpdate = defineUpdate<ComplaintState, [RecordContact]>('recordContact');
+export const acknowledgeUpdate = defineUpdate<ComplaintState, [Acknowledge]>('acknowledge');
+export const completeIntakeUpdate = defineUpdate<ComplaintState, [CompleteIntake]>('completeIntake');
+export const assessUpdate = defineUpdate<ComplaintState, [Assess]>('assess');
+export const respondUpdate = defineUpdate<ComplaintState, [Respond]>('respond');
+export const recordFindingUpdate = defineUpdate<ComplaintState, [RecordFinding]>('recordFinding');
+export const setRootCauseUpdate = defineUpdate<ComplaintState, [SetRootCause]>('setRootCause');
+export const waiveInvestigationUpdate = defineUpdate<ComplaintState, [WaiveInvestigation]>('waiveInvestigation');
+export const awaitCustomerUpdate = defineUpdate<ComplaintState, [AwaitCustomer]>('awaitCustomer');
+export const customerRespondedUpdate = defineUpdate<ComplaintState, [CustomerResponded]>('customerResponded');
+export const completeInvestigationUpdate = defineUpdate<ComplaintState, [CompleteInvestigation]>(
+  'completeInvestigation',
+);
+export const proposeRemedyUpdate = defineUpdate<ComplaintState, [ProposeRemedy]>('proposeRemedy');
+export const approveRemedyUpdate = defineUpdate<ComplaintState, [ApproveRemedy]>('approveRemedy');
+export const recordCustomerDecisionUpdate = defineUpdate<ComplaintState, [RecordCustomerDecision]>(
+  'recordCustomerDecision',
+);
+export const recordFeedbackUpdate = defineUpdate<ComplaintState, [RecordFeedback]>('recordFeedback');
+export const recordRevisitUpdate = defineUpdate<ComplaintState, [RecordRevisit]>('recordRevisit');
+export const withdrawUpdate = defineUpdate<ComplaintState, [Withdraw]>('withdraw');
+export const reassignUpdate = defineUpdate<ComplaintState, [Reassign]>('reassign');
+export const addNoteUpdate = defineUpdate<ComplaintState, [AddNote]>('addNote');
+
+/** A supervisor's escalation: recorded at once, whatever the stage (the API refuses closed cases). */
+export type Escalate = Acting & { target: EscalationTarget; reason: string };
+export const escalateSignal = defineSignal<[Escalate]>('escalate');
+
+/** An admin corrected a business calendar: open clocks on it are recomputed from their start. */
+export type CalendarCorrected = Acting & { calendar: BusinessCalendar; reason: string };
+export const calendarCorrectedSignal = defineSignal<[CalendarCorrected]>('calendarCorrected');
+
+export const stateQuery = defineQuery<ComplaintView>('state');

@@ -1,0 +1,2 @@
+// The workflows the worker registers (this file is the workflow bundle's entry point).
+export { complaint } from './complaint.js';
