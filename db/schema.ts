@@ -3,6 +3,8 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
+/** Set by the database on insert. */
+type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export interface ComplaintsTable {
   id: string;
@@ -60,8 +62,8 @@ export interface ComplaintsTable {
   marked_for_regulator: Generated<boolean>;
   closed_at: Timestamp | null;
   withdrawn_reason: string | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
 }
 
 export interface ComplaintEventsTable {
@@ -72,7 +74,7 @@ export interface ComplaintEventsTable {
   actor_role: string;
   action: string;
   data: Json<Record<string, unknown>>;
-  recorded_at: Generated<Timestamp>;
+  recorded_at: CreatedAt;
 }
 
 export interface SlaClocksTable {
@@ -100,7 +102,7 @@ export interface SlaPoliciesTable {
   version: number;
   body: Json<unknown>;
   is_default: Generated<boolean>;
-  created_at: Generated<Timestamp>;
+  created_at: CreatedAt;
 }
 
 export interface BusinessCalendarsTable {
@@ -111,7 +113,7 @@ export interface BusinessCalendarsTable {
   weekend_days: number[];
   coverage_from: string;
   coverage_to: string;
-  updated_at: Generated<Timestamp>;
+  updated_at: CreatedAt;
 }
 
 export interface CalendarDaysTable {

@@ -788,7 +788,13 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
   setHandler(stateQuery, (): ComplaintView => ({ ...view(), history }));
   setHandler(filedUpdate, async () => {
     await condition(() => state.number !== undefined && persistedSeq >= 1);
-    return { complaintId: state.complaintId, number: state.number!, fingerprint: input.fingerprint, receivedAt: state.receivedAt };
+    return {
+      complaintId: state.complaintId,
+      number: state.number!,
+      fingerprint: input.fingerprint,
+      receivedAt: state.receivedAt,
+      requestId: input.requestId,
+    };
   });
 
   // ---- The life ---------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ export interface ComplaintInput {
   receivedBy: Actor;
   /** Hash of the create request, so a reused Idempotency-Key with another body is caught. */
   fingerprint: string;
+  /** Unique per HTTP request: tells the request that started the workflow from its replays. */
+  requestId: string;
   idempotencyKey?: string;
   /** SLA policy to run under; the active default when absent. */
   policyId?: string;
@@ -168,6 +170,7 @@ export interface FiledReceipt {
   number: string;
   fingerprint: string;
   receivedAt: number;
+  requestId: string;
 }
 
 // ---- Intake ---------------------------------------------------------------------------------

@@ -1,0 +1,45 @@
+/**
+ * The HTTP API, built by a factory from its dependencies so tests call it with `app.request()`
+ * against the same real PostgreSQL and Temporal the server uses.
+ */
+import { sql } from 'kysely';
+import { Hono } from 'hono';
+import { complaintRoutes } from './complaints.js';
+import { calendarRoutes } from './calendars.js';
+import { escalationRoutes } from './escalations.js';
+import type { ApiDeps } from './deps.js';
+import { problem } from './problems.js';
+import { refusalResponse } from './temporal-errors.js';
+
+export function createApp(deps: ApiDeps) {
+  const app = new Hono();
+
+  /** 200 only when both systems of record answer; 503 names what is down. */
+  app.get('/healthz', async (c) => {
+    const [postgres, temporal] = await Promise.all([
+      sql`select 1`.execute(deps.db).then(() => 'up' as const, () => 'down' as const),
+      deps.temporal.connection.workflowService
+        .getSystemInfo({})
+        .then(() => 'up' as const, () => 'down' as const),
+    ]);
+    const ok = postgres === 'up' && temporal === 'up';
+    return c.json({ status: ok ? 'ok' : 'unavailable', postgres, temporal }, ok ? 200 : 503);
+  });
+
+  app.route('/complaints', complaintRoutes(deps));
+  app.route('/escalations', escalationRoutes(deps));
+  app.route('/calendars', calendarRoutes(deps));
+
+  app.notFound((c) => problem(c, 404, 'notFound', 'Not found', `no endpoint ${c.req.method} ${c.req.path}`));
+  app.onError((err, c) => {
+    const refused = refusalResponse(c, err);
+    if (refused) return refused;
+    // The message may quote stored values; log only its kind, never the payload.
+    console.error(`api: ${c.req.method} ${c.req.routePath} failed: ${err.name}`);
+    if (/ECONNREFUSED|connect|UNAVAILABLE|Connection terminated|deadline/i.test(err.message)) {
+      return problem(c, 503, 'unavailable', 'Service unavailable', 'a backing service is not reachable; retry with the same Idempotency-Key');
+    }
+    return problem(c, 500, 'internal', 'Internal error', 'the request failed; nothing was half-written, retry with the same Idempotency-Key');
+  });
+  return app;
+}

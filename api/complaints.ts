@@ -1,0 +1,297 @@
+/**
+ * /complaints: file a complaint, read it, list them, and one endpoint per stage action.
+ * Actions are Temporal updates: the workflow accepts (the answer is the new state, already on
+ * file in PostgreSQL) or refuses with a reason (409/403/422), changing nothing.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import { Hono, type Context } from 'hono';
+import type { z } from 'zod';
+import { type ComplaintInput, type ComplaintState, type FiledReceipt, type ComplaintView, escalateSignal, filedUpdate, stateQuery } from '../workflows/contract.js';
+import * as contract from '../workflows/contract.js';
+import type { IntakeRecord, Stage } from '../workflows/model.js';
+import type { complaint } from '../workflows/complaint.js';
+import { refusalFor } from '../workflows/rules/permissions.js';
+import { requireActor, type ActorEnv } from './actor.js';
+import type { ApiDeps } from './deps.js';
+import { fieldErrors, problem } from './problems.js';
+import { toRecord, toSummary } from './record.js';
+import {
+  actionSchemas,
+  createComplaintSchema,
+  escalationSchema,
+  listQuerySchema,
+  type ActionPath,
+  type CreateComplaintBody,
+} from './schemas.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+
+type Ctx = Context<ActorEnv>;
+// Bodies are checked by the schemas here and again by the workflow's validators.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyAction = UpdateDefinition<ComplaintState, [any]>;
+
+/** Each action path → the workflow update it sends. */
+const ACTION_UPDATES: Record<ActionPath, AnyAction> = {
+  'verify-complainant': contract.verifyComplainantUpdate,
+  'verify-item': contract.verifyItemUpdate,
+  contacts: contract.recordContactUpdate,
+  acknowledgement: contract.acknowledgeUpdate,
+  'complete-intake': contract.completeIntakeUpdate,
+  assessment: contract.assessUpdate,
+  responses: contract.respondUpdate,
+  findings: contract.recordFindingUpdate,
+  'root-cause': contract.setRootCauseUpdate,
+  'waive-investigation': contract.waiveInvestigationUpdate,
+  'await-customer': contract.awaitCustomerUpdate,
+  'customer-response': contract.customerRespondedUpdate,
+  'complete-investigation': contract.completeInvestigationUpdate,
+  remedy: contract.proposeRemedyUpdate,
+  'remedy-approval': contract.approveRemedyUpdate,
+  'customer-decision': contract.recordCustomerDecisionUpdate,
+  feedback: contract.recordFeedbackUpdate,
+  revisit: contract.recordRevisitUpdate,
+  withdrawal: contract.withdrawUpdate,
+  assignment: contract.reassignUpdate,
+  notes: contract.addNoteUpdate,
+};
+
+/** Instants travel as ISO strings in JSON and as epoch milliseconds inside the workflow. */
+const toMs = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A stable complaint ID from an Idempotency-Key: the same key always names the same complaint. */
+function complaintIdFromKey(key: string): string {
+  const h = createHash('sha256').update('complaint-idempotency:' + key).digest('hex');
+  // Shaped as a version-8 (custom) UUID so it fits the uuid column and reads like the others.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function fingerprintOf(body: CreateComplaintBody): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return '[' + value.map(canonicalJson).join(',') + ']';
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    return '{' + entries.map(([k, v]) => JSON.stringify(k) + ':' + canonicalJson(v)).join(',') + '}';
+  }
+  return JSON.stringify(value);
+}
+
+async function readJson(c: Ctx): Promise<{ ok: true; value: unknown } | { ok: false; response: Response }> {
+  const raw = await c.req.text();
+  if (raw.trim() === '') return { ok: true, value: {} };
+  try {
+    return { ok: true, value: JSON.parse(raw) };
+  } catch {
+    return { ok: false, response: problem(c, 400, 'malformedJson', 'Malformed JSON', 'the request body is not valid JSON') };
+  }
+}
+
+async function parseBody<S extends z.ZodType>(c: Ctx, schema: S): Promise<{ ok: true; value: z.infer<S> } | { ok: false; response: Response }> {
+  const json = await readJson(c);
+  if (!json.ok) return json;
+  const parsed = schema.safeParse(json.value);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      response: problem(c, 422, 'validation', 'Invalid request', 'some fields are missing or wrong; see errors', fieldErrors(parsed.error)),
+    };
+  }
+  return { ok: true, value: parsed.data };
+}
+
+export function complaintRoutes(deps: ApiDeps) {
+  const { db, temporal, taskQueue } = deps;
+  const app = new Hono<ActorEnv>();
+  app.use('*', requireActor);
+
+  const notFound = (c: Ctx) => problem(c, 404, 'notFound', 'No such complaint', 'no complaint with this id');
+
+  // ---- File a complaint ----------------------------------------------------------------------
+  app.post('/', async (c) => {
+    const actor = c.get('actor');
+    const key = c.req.header('idempotency-key');
+    if (key !== undefined && (key.length < 1 || key.length > 200)) {
+      return problem(c, 422, 'validation', 'Invalid request', 'Idempotency-Key must be 1 to 200 characters', [
+        { pointer: '/header/idempotency-key', message: 'must be 1 to 200 characters' },
+      ]);
+    }
+    const refusal = refusalFor('verifyComplainant', 'intake', actor.role);
+    if (refusal) return problem(c, 403, 'forbidden', 'Not allowed for your role', 'filing a complaint needs the role agent or supervisor');
+    const body = await parseBody(c, createComplaintSchema);
+    if (!body.ok) return body.response;
+    const b = body.value;
+    const now = Date.now();
+    const receivedAt = toMs(b.receivedAt) ?? now;
+    if (receivedAt > now + 60_000) {
+      return problem(c, 422, 'validation', 'Invalid request', 'receivedAt is in the future', [
+        { pointer: '/receivedAt', message: 'must not be in the future' },
+      ]);
+    }
+    const complaintId = key ? complaintIdFromKey(key) : randomUUID();
+    const fingerprint = fingerprintOf(b);
+    const intake: IntakeRecord = {
+      channel: b.channel,
+      complainant: b.complainant,
+      device: b.device,
+      event: b.event,
+      requestedRemedies: b.requestedRemedies,
+      mood: b.mood,
+      sampleAvailable: b.sampleAvailable,
+      distributorAwareAt: b.distributorAwareAt,
+    };
+    const input: ComplaintInput = {
+      complaintId,
+      intake,
+      receivedAt,
+      receivedBy: actor,
+      fingerprint,
+      requestId: randomUUID(),
+      idempotencyKey: key,
+      policyId: b.policyId,
+    };
+    let receipt: FiledReceipt;
+    try {
+      receipt = await temporal.workflow.executeUpdateWithStart(filedUpdate, {
+        startWorkflowOperation: new WithStartWorkflowOperation<typeof complaint>('complaint', {
+          workflowId: complaintId,
+          taskQueue,
+          args: [input],
+          // The same key while the case runs: answer with the running case.
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          // The same key after the case ended: never a second case.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const row = await db.selectFrom('complaints').select(['number', 'fingerprint', 'received_at']).where('id', '=', complaintId).executeTakeFirst();
+      if (!row) throw err;
+      receipt = { complaintId, number: row.number, fingerprint: row.fingerprint, receivedAt: new Date(row.received_at).getTime(), requestId: '' };
+    }
+    if (receipt.fingerprint !== fingerprint) {
+      return problem(c, 409, 'idempotencyConflict', 'Idempotency-Key already used', 'this Idempotency-Key was used for a different complaint; use a new key');
+    }
+    // Only the request that started the workflow sees its own request ID come back.
+    const created = receipt.requestId === input.requestId;
+    return c.json(
+      { complaintId, number: receipt.number, receivedAt: new Date(receipt.receivedAt).toISOString(), links: { self: `/complaints/${complaintId}` } },
+      created ? 201 : 200,
+      { location: `/complaints/${complaintId}` },
+    );
+  });
+
+  // ---- Read ----------------------------------------------------------------------------------
+  app.get('/', async (c) => {
+    const parsed = listQuerySchema.safeParse(c.req.query());
+    if (!parsed.success) {
+      return problem(c, 400, 'validation', 'Invalid query', 'some query parameters are wrong; see errors', fieldErrors(parsed.error, '/query'));
+    }
+    const q = parsed.data;
+    const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
+    if (q.cursor && !cursor) {
+      return problem(c, 400, 'validation', 'Invalid query', 'cursor is not one this API gave out', [{ pointer: '/query/cursor', message: 'unknown cursor' }]);
+    }
+    let query = db.selectFrom('complaints').selectAll();
+    if (q.stage) query = query.where('stage', '=', q.stage);
+    if (q.category) query = query.where('category', '=', q.category);
+    if (q.owner) query = query.where('owner_id', '=', q.owner);
+    if (q.breached) query = query.where('sla_breached', '=', q.breached === 'true');
+    if (cursor) {
+      query = query.where((eb) =>
+        eb.or([eb('received_at', '<', new Date(cursor.at)), eb.and([eb('received_at', '=', new Date(cursor.at)), eb('id', '<', cursor.id)])]),
+      );
+    }
+    const rows = await query.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    const nextCursor = rows.length > q.limit && last ? encodeCursor({ at: new Date(last.received_at).toISOString(), id: last.id }) : null;
+    return c.json({ items: page.map(toSummary), nextCursor });
+  });
+
+  app.get('/:id', async (c) => {
+    const id = c.req.param('id');
+    if (!UUID.test(id)) return notFound(c);
+    const row = await db.selectFrom('complaints').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return notFound(c);
+    const state = await liveState(id);
+    return c.json({ record: toRecord(row), state: state ?? null, live: state !== undefined });
+  });
+
+  app.get('/:id/events', async (c) => {
+    const id = c.req.param('id');
+    if (!UUID.test(id)) return notFound(c);
+    const exists = await db.selectFrom('complaints').select('id').where('id', '=', id).executeTakeFirst();
+    if (!exists) return notFound(c);
+    const events = await db.selectFrom('complaint_events').selectAll().where('complaint_id', '=', id).orderBy('seq').execute();
+    return c.json({
+      items: events.map((e) => ({
+        seq: e.seq,
+        at: new Date(e.at).toISOString(),
+        actor: { id: e.actor_id, role: e.actor_role },
+        action: e.action,
+        data: e.data,
+        recordedAt: new Date(e.recorded_at).toISOString(),
+      })),
+    });
+  });
+
+  async function liveState(id: string): Promise<ComplaintView | undefined> {
+    try {
+      return await temporal.workflow.getHandle(id).query(stateQuery);
+    } catch {
+      return undefined; // past the engine's retention: the record in PostgreSQL is the file
+    }
+  }
+
+  // ---- Stage actions -------------------------------------------------------------------------
+  for (const [path, update] of Object.entries(ACTION_UPDATES) as Array<[ActionPath, AnyAction]>) {
+    app.post(`/:id/${path}`, async (c) => {
+      const id = c.req.param('id');
+      if (!UUID.test(id)) return notFound(c);
+      const body = await parseBody(c, actionSchemas[path]);
+      if (!body.ok) return body.response;
+      const args = { ...withInstants(body.value as Record<string, unknown>), actor: c.get('actor') };
+      const updateId = c.req.header('idempotency-key');
+      const known = await db.selectFrom('complaints').select('id').where('id', '=', id).executeTakeFirst();
+      if (!known) return notFound(c);
+      const state = await temporal.workflow
+        .getHandle(id)
+        .executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) });
+      return c.json({ state });
+    });
+  }
+
+  // ---- Escalation: a supervisor's signal -----------------------------------------------------
+  app.post('/:id/escalations', async (c) => {
+    const id = c.req.param('id');
+    if (!UUID.test(id)) return notFound(c);
+    const actor = c.get('actor');
+    const body = await parseBody(c, escalationSchema);
+    if (!body.ok) return body.response;
+    const row = await db.selectFrom('complaints').select(['stage']).where('id', '=', id).executeTakeFirst();
+    if (!row) return notFound(c);
+    const handle = temporal.workflow.getHandle(id);
+    const state = await liveState(id);
+    const stage = state?.stage ?? row.stage;
+    const refusal = refusalFor('escalate', stage as Stage, actor.role);
+    if (refusal?.kind === 'role') return problem(c, 403, 'forbidden', 'Not allowed for your role', refusal.reason);
+    if (refusal) return problem(c, 409, 'illegalTransition', 'Not allowed now', `the complaint is ${stage}; it cannot be escalated`);
+    await handle.signal(escalateSignal, { actor, target: body.value.target, reason: body.value.reason });
+    return c.json({ accepted: true, target: body.value.target }, 202);
+  });
+
+  return app;
+}
+
+/** ISO instants in a body become epoch milliseconds for the workflow. */
+function withInstants(body: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...body };
+  if (typeof out.expectedResolutionBy === 'string') out.expectedResolutionBy = Date.parse(out.expectedResolutionBy);
+  return out;
+}

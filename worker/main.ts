@@ -1,0 +1,25 @@
+/** The worker process: `npm run worker` (started for you by `npm start`). */
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { connect } from '../db/connect.js';
+import { createComplaintWorker } from './worker.js';
+
+const temporalAddress = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
+const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) {
+  console.error('worker: DATABASE_URL is not set');
+  process.exit(2);
+}
+
+Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+const db = connect(databaseUrl);
+const connection = await NativeConnection.connect({ address: temporalAddress });
+const worker = await createComplaintWorker({ connection, namespace, db });
+console.log(`worker: polling task queue on ${temporalAddress} (namespace ${namespace})`);
+try {
+  await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
+} finally {
+  await connection.close();
+  await db.destroy();
+  console.log('worker: stopped');
+}
