@@ -1,0 +1,244 @@
+/**
+ * `npm start`: the whole system on this machine, on embedded defaults.
+ *
+ *   PostgreSQL  embedded, data in .data/postgres, port PG_PORT (5433)      — unless DATABASE_URL is set
+ *   migrations  db/migrate.ts migrateToLatest
+ *   Temporal    dev server, state in .data/temporal.sqlite, gRPC TEMPORAL_PORT (7233),
+ *               Web UI TEMPORAL_UI_PORT (8233)                              — unless TEMPORAL_ADDRESS is set
+ *   worker      node --import tsx worker/main.ts
+ *   API         node --import tsx api/main.ts, port API_PORT (3000)
+ *
+ * Other settings: TEMPORAL_NAMESPACE (default `default`), TEMPORAL_UI_CODEC_ENDPOINT (codec server the
+ * Web UI decodes payloads through). Ctrl-C (or SIGTERM) stops the API, the worker, Temporal and
+ * PostgreSQL in that order and exits 0; a second Ctrl-C kills what is left. If the worker, the API or
+ * a server dies on its own, everything is stopped and the exit code is 1. Nothing restarts by itself.
+ */
+import path from 'node:path';
+import { migrateToLatest } from '../db/migrate.js';
+import { repoRoot } from './stack/cache.js';
+import { assertPortFree } from './stack/ports.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './stack/postgres.js';
+import { findOrphans, spawnManaged, terminatePid, type ManagedProcess } from './stack/process.js';
+import { startTemporalDevServer, type TemporalDevServer } from './stack/temporal-dev-server.js';
+
+const dataDir = path.join(repoRoot, '.data');
+
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`${name}=${raw} is not a port number`);
+  return n;
+}
+
+const say = (line: string) => console.log(`[start] ${line}`);
+const warn = (line: string) => console.error(`[start] ${line}`);
+
+function prefixed(name: string) {
+  return (line: string, stream: 'stdout' | 'stderr') => {
+    (stream === 'stdout' ? process.stdout : process.stderr).write(`[${name}] ${line}\n`);
+  };
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+async function waitForHealth(url: string, api: ManagedProcess, timeoutMs: number): Promise<'ok' | 'unhealthy' | 'exited'> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'unhealthy' as const;
+  while (Date.now() < deadline) {
+    if (api.hasExited) return 'exited';
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (res.ok) return 'ok';
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return last;
+}
+
+/** Paths an API reference may live at; the ones that answer are printed. */
+const REFERENCE_CANDIDATES = ['/docs', '/reference', '/openapi.json', '/doc'];
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
+  const apiPort = intEnv('API_PORT', 3000);
+
+  let postgres: EmbeddedPostgres | undefined;
+  let temporal: TemporalDevServer | undefined;
+  let worker: ManagedProcess | undefined;
+  let api: ManagedProcess | undefined;
+
+  let shuttingDown: Promise<void> | undefined;
+  let forced = false;
+  const shutdown = (why: string, exitCode: number): Promise<void> => {
+    shuttingDown ??= (async () => {
+      say(`${why}; stopping the API, the worker, Temporal and PostgreSQL`);
+      const steps: [string, (() => Promise<void>) | undefined][] = [
+        ['API', api && (() => api!.stop({ signal: 'SIGTERM', graceMs: 10_000 }))],
+        ['worker', worker && (() => worker!.stop({ signal: 'SIGTERM', graceMs: 30_000 }))],
+        ['Temporal', temporal?.stop],
+        ['PostgreSQL', postgres?.stop],
+      ];
+      for (const [name, stop] of steps) {
+        if (!stop) continue;
+        try {
+          await stop();
+        } catch (err) {
+          warn(`stopping ${name} failed: ${(err as Error).message}`);
+          exitCode = exitCode || 1;
+        }
+      }
+      say(`stopped${exitCode ? ` (exit ${exitCode})` : ''}`);
+      process.exit(exitCode);
+    })();
+    return shuttingDown;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (shuttingDown) {
+      if (forced) return;
+      forced = true;
+      warn(`${signal} again: killing what is left`);
+      for (const p of [api, worker, temporal?.process, postgres?.process]) {
+        if (p && !p.hasExited) p.child.kill('SIGKILL');
+      }
+      process.exit(130);
+    }
+    void shutdown(`${signal} received`, 0);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+
+  /** A child that ends on its own takes everything down (nothing restarts by itself). */
+  const watch = (name: string, p: ManagedProcess) => {
+    void p.exited.then(({ code, signal }) => {
+      if (shuttingDown) return;
+      warn(`${name} exited on its own (${signal ? `signal ${signal}` : `exit code ${code}`})`);
+      void shutdown(`${name} is gone`, 1);
+    });
+  };
+
+  try {
+    // Processes left running by an earlier `npm start` that was killed outright (SIGKILL): stop them,
+    // they hold the ports and the data files. A live `npm start` is left alone (port checks report it).
+    const ours = [path.join(repoRoot, 'worker', 'main.ts'), path.join(repoRoot, 'api', 'main.ts'), path.join(dataDir, 'temporal.sqlite')];
+    for (const pid of findOrphans((cmd) => ours.some((m) => cmd.includes(m)))) {
+      warn(`stopping pid ${pid}, left running by an earlier run`);
+      await terminatePid(pid, 'SIGTERM', 15_000);
+    }
+
+    // Check the ports of what we start ourselves before starting anything.
+    await assertPortFree(apiPort, 'the API (set API_PORT to use another port)');
+
+    let databaseUrl = process.env.DATABASE_URL;
+    let temporalAddress = process.env.TEMPORAL_ADDRESS;
+    const pgPort = intEnv('PG_PORT', 5433);
+    const temporalPort = intEnv('TEMPORAL_PORT', 7233);
+    const uiPort = intEnv('TEMPORAL_UI_PORT', 8233);
+
+    // PostgreSQL and Temporal do not depend on each other: start them side by side.
+    const [pgResult, temporalResult] = await Promise.allSettled([
+      databaseUrl
+        ? Promise.resolve(undefined)
+        : startEmbeddedPostgres({
+            dataDir: path.join(dataDir, 'postgres'),
+            port: pgPort,
+            log: (m) => say(m),
+          }).catch((err: Error) => {
+            throw new Error(`${err.message}${/in use/.test(err.message) ? ' (set PG_PORT, or DATABASE_URL to use your own PostgreSQL)' : ''}`);
+          }),
+      temporalAddress
+        ? Promise.resolve(undefined)
+        : startTemporalDevServer({
+            port: temporalPort,
+            uiPort,
+            dbFilename: path.join(dataDir, 'temporal.sqlite'),
+            namespace,
+            uiCodecEndpoint: process.env.TEMPORAL_UI_CODEC_ENDPOINT || undefined,
+            onLine: (line) => console.error(`[temporal] ${line}`),
+          }).catch((err: Error) => {
+            throw new Error(
+              `${err.message}${/in use/.test(err.message) ? ' (set TEMPORAL_PORT / TEMPORAL_UI_PORT, or TEMPORAL_ADDRESS to use your own Temporal)' : ''}`,
+            );
+          }),
+    ]);
+    if (pgResult.status === 'fulfilled') postgres = pgResult.value;
+    if (temporalResult.status === 'fulfilled') temporal = temporalResult.value;
+    const failures = [pgResult, temporalResult].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failures.length) throw new Error(failures.map((f) => (f.reason as Error).message).join('\n'));
+
+    if (postgres) {
+      databaseUrl = postgres.url;
+      say(`PostgreSQL ready (${Date.now() - started} ms): ${redact(postgres.url)}`);
+      watch('PostgreSQL', postgres.process);
+    }
+    if (temporal) {
+      temporalAddress = temporal.address;
+      say(`Temporal dev server ready (${Date.now() - started} ms): ${temporal.address}`);
+      watch('Temporal', temporal.process);
+    }
+
+    say('applying migrations');
+    await migrateToLatest(databaseUrl!);
+
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_NAMESPACE: namespace,
+      PORT: String(apiPort),
+    };
+    const node = (script: string) => ['--import', 'tsx', path.join(repoRoot, script)];
+    worker = spawnManaged('worker', process.execPath, node('worker/main.ts'), { cwd: repoRoot, env, onLine: prefixed('worker') });
+    watch('worker', worker);
+    api = spawnManaged('api', process.execPath, node('api/main.ts'), { cwd: repoRoot, env, onLine: prefixed('api') });
+    watch('API', api);
+
+    const apiUrl = `http://localhost:${apiPort}`;
+    const health = await waitForHealth(`http://127.0.0.1:${apiPort}/healthz`, api, 60_000);
+    if (shuttingDown) return;
+    if (health === 'unhealthy') warn(`the API does not answer 200 on /healthz after 60 s; it keeps running`);
+
+    const references: string[] = [];
+    for (const p of REFERENCE_CANDIDATES) {
+      const res = await fetch(`http://127.0.0.1:${apiPort}${p}`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+      if (res?.ok) references.push(`${apiUrl}${p}`);
+    }
+
+    const rows: [string, string][] = [
+      ['API', apiUrl],
+      ['API health', `${apiUrl}/healthz`],
+      ...references.map((r): [string, string] => ['API reference', r]),
+      ['Temporal Web UI', temporal?.uiUrl ?? process.env.TEMPORAL_UI_URL ?? '(your Temporal: TEMPORAL_ADDRESS)'],
+      ['Temporal', `${temporalAddress} (namespace ${namespace})`],
+      ['PostgreSQL', redact(databaseUrl!)],
+    ];
+    const width = Math.max(...rows.map(([k]) => k.length));
+    console.log(
+      [
+        '',
+        `Complaint desk is up (${((Date.now() - started) / 1000).toFixed(1)} s):`,
+        ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
+        '',
+        'Ctrl-C stops everything.',
+        '',
+      ].join('\n'),
+    );
+  } catch (err) {
+    warn(`could not start: ${(err as Error).message}`);
+    await shutdown('start failed', 1);
+  }
+}
+
+await main();
