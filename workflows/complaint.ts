@@ -660,6 +660,11 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     (a, at) => {
       if (state.awaitingCustomer) resumeClocks(a.actor, 'the customer answered with a decision', at);
       const proposal = state.resolution.proposal!;
+      // Putting the remedy to the customer was a reply to them, if none was recorded before.
+      if (state.firstResponseAt === undefined) {
+        state.firstResponseAt = at;
+        meet('firstResponse', at);
+      }
       if (a.accepted) {
         state.resolution.agreed = { ...proposal, acceptedAt: at };
         emit(a.actor, 'remedy.accepted_by_customer', { remedy: proposal.remedy, note: a.note });

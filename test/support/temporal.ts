@@ -1,0 +1,64 @@
+/**
+ * Temporal for tests: the time-skipping test server (days pass in milliseconds) or the suite's
+ * dev server, and a worker running the real workflow bundle and the real activities.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import type { Db } from '../../db/connect.js';
+import { createComplaintWorker } from '../../worker/worker.js';
+import { SEARCH_ATTRIBUTES_FOR_CLI } from '../../workflows/search-attributes.js';
+
+let runtimeInstalled = false;
+/** Keep the engine's own logs to warnings, so test output shows the tests. */
+export function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: (m) => console.warn(m), error: (m) => console.error(m) } });
+  } catch {
+    // Already installed by another test in this process.
+  }
+}
+
+export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: inject('timeSkippingServerPath') } },
+  });
+  // The test server knows no custom search attributes until told, like a real cluster.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      Object.entries(SEARCH_ATTRIBUTES_FOR_CLI).map(([name, type]) => [name, INDEXED_VALUE_TYPE[type]]),
+    ),
+  });
+  return env;
+}
+
+// temporal.api.enums.v1.IndexedValueType
+const INDEXED_VALUE_TYPE = { Keyword: 2, Bool: 5 } as const;
+
+export async function connectDevServer(): Promise<NativeConnection> {
+  quietRuntime();
+  return NativeConnection.connect({ address: inject('temporalAddress') });
+}
+
+/** A worker on its own task queue, so test files sharing a server never take each other's tasks. */
+export async function startWorker(connection: NativeConnection, db: Db, taskQueue: string, namespace = 'default') {
+  const worker: Worker = await createComplaintWorker({
+    connection,
+    namespace,
+    db,
+    taskQueue,
+    workflowBundlePath: inject('workflowBundlePath'),
+  });
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      worker.shutdown();
+      await running;
+    },
+  };
+}
