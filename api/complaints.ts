@@ -4,7 +4,7 @@
  * file in PostgreSQL) or refuses with a reason (409/403/422), changing nothing.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
@@ -258,12 +258,20 @@ export function complaintRoutes(deps: ApiDeps) {
       if (!body.ok) return body.response;
       const args = { ...withInstants(body.value as Record<string, unknown>), actor: c.get('actor') };
       const updateId = c.req.header('idempotency-key');
-      const known = await db.selectFrom('complaints').select('id').where('id', '=', id).executeTakeFirst();
+      const known = await db.selectFrom('complaints').select(['id', 'stage']).where('id', '=', id).executeTakeFirst();
       if (!known) return notFound(c);
-      const state = await temporal.workflow
-        .getHandle(id)
-        .executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) });
-      return c.json({ state });
+      try {
+        const state = await temporal.workflow
+          .getHandle(id)
+          .executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) });
+        return c.json({ state });
+      } catch (err) {
+        // The workflow of a closed or withdrawn case has completed: the case is on file, and final.
+        if (err instanceof WorkflowNotFoundError) {
+          return problem(c, 409, 'illegalTransition', 'Complaint is closed', `the complaint is ${known.stage}; nothing more can be done on it`);
+        }
+        throw err;
+      }
     });
   }
 

@@ -1,0 +1,263 @@
+/**
+ * The HTTP API against the real Temporal dev server and embedded PostgreSQL, with the real worker:
+ * what an agent's client and a supervisor's client see.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createApp } from '../../api/app.js';
+import { savePolicy } from '../../db/reference-data.js';
+import { DEFAULT_POLICY } from '../../workflows/rules/sla-policy.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { SAMPLE_CREATE_BODY } from '../support/intake.js';
+import { connectDevServer, startWorker } from '../support/temporal.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const taskQueue = `api-tests-${randomUUID()}`;
+let database: TestDatabase;
+let connection: Connection;
+let app: ReturnType<typeof createApp>;
+let stopWorker: () => Promise<void>;
+
+const as = (id: string, role: string) => ({ 'x-actor-id': id, 'x-actor-role': role });
+const agent = as('agent-li', 'agent');
+const handler = as('handler-chen', 'handler');
+const supervisor = as('supervisor-wu', 'supervisor');
+
+async function call(method: string, path: string, headers: Record<string, string>, body?: unknown, raw?: string) {
+  const res = await app.request(path, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+  });
+  const text = await res.text();
+  return { status: res.status, type: res.headers.get('content-type'), body: (text ? JSON.parse(text) : undefined) as Json, headers: res.headers };
+}
+
+const post = (path: string, headers: Record<string, string>, body: unknown = {}) => call('POST', path, headers, body);
+
+async function fileComplaint(extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  const res = await post('/complaints', { ...agent, ...headers }, { ...SAMPLE_CREATE_BODY, policyId: 'api-test', ...extra });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.complaintId as string;
+}
+
+async function eventCount(id: string) {
+  const row = await database.db.selectFrom('complaint_events').select((eb) => eb.fn.countAll<string>().as('n')).where('complaint_id', '=', id).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  // The default policy, but the revisit falls due at once so the whole life fits in a test.
+  const quick = structuredClone(DEFAULT_POLICY);
+  quick.id = 'api-test';
+  for (const level of Object.values(quick.categories)) level.revisit = { afterDays: 0, share: 1 };
+  await savePolicy(database.db, quick);
+  const native = await connectDevServer();
+  stopWorker = (await startWorker(native, database.db, taskQueue)).stop;
+  connection = await Connection.connect({ address: inject('temporalAddress') });
+  app = createApp({ db: database.db, temporal: new Client({ connection }), taskQueue });
+});
+
+afterAll(async () => {
+  await stopWorker?.();
+  await connection?.close();
+  await database?.drop();
+});
+
+describe('a complaint’s whole life through HTTP', () => {
+  it('is filed, carried through every stage by the right people, and closed', async () => {
+    const id = await fileComplaint();
+    const base = `/complaints/${id}`;
+
+    // The agent who filed it reads it back at once.
+    let res = await call('GET', base, agent);
+    expect(res.status).toBe(200);
+    expect(res.body.record).toMatchObject({ complaintId: id, stage: 'intake', ownerId: 'agent-li', complainant: { name: 'Zhang Wei' } });
+    expect(res.body.state.awaiting).toContain('verify the complainant');
+
+    const steps: Array<[string, Record<string, string>, unknown, string]> = [
+      ['verify-complainant', agent, { method: 'called back on the hospital switchboard' }, 'intake'],
+      ['verify-item', agent, { checks: { product: true, specification: true, lot: true, expiry: true, manufacturer: true } }, 'intake'],
+      ['contacts', agent, { channel: 'phone', summary: 'explained next steps' }, 'intake'],
+      ['acknowledgement', agent, { channel: 'email', expectedResolutionBy: '2030-01-01T00:00:00Z' }, 'intake'],
+      ['complete-intake', agent, {}, 'assessment'],
+      ['assessment', agent, { category: 'product_performance', severity: 'major', patientSafety: false, suspectedAdverseEvent: false, reasonable: true, department: 'quality', ownerId: 'handler-chen' }, 'investigation'],
+      ['responses', handler, { channel: 'phone', summary: 'advised a workaround' }, 'investigation'],
+      ['findings', handler, { department: 'quality', summary: 'occlusion sensor drift', evidenceRefs: ['lab-report-77'] }, 'investigation'],
+      ['root-cause', handler, { cause: 'manufacturing', note: 'sensor batch out of tolerance' }, 'investigation'],
+      ['complete-investigation', handler, {}, 'resolution'],
+      ['remedy', agent, { remedy: 'replacement', details: 'replace the pump within 48 h' }, 'resolution'],
+      ['remedy-approval', supervisor, { approved: true }, 'resolution'],
+      ['customer-decision', agent, { accepted: true }, 'feedback'],
+      ['feedback', agent, { satisfied: true, score: 5, comment: 'quick replacement' }, 'revisit'],
+    ];
+    for (const [path, who, body, stage] of steps) {
+      res = await post(`${base}/${path}`, who, body);
+      expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(200);
+      expect(res.body.state.stage).toBe(stage);
+    }
+    // The revisit timer (0 days under this policy) falls due, then the revisit closes the case.
+    await expect.poll(async () => (await call('GET', base, agent)).body.state.revisit.due, { timeout: 10_000 }).toBe(true);
+    res = await post(`${base}/revisit`, agent, { deviceWorking: true, solvedAtRoot: true, score: 5 });
+    expect(res.status).toBe(200);
+    expect(res.body.state.stage).toBe('closed');
+
+    res = await call('GET', base, agent);
+    expect(res.body.record).toMatchObject({ stage: 'closed', category: 'product_performance', rootCause: 'manufacturing', remedy: 'replacement', satisfactionScore: 5, ownerId: 'handler-chen' });
+    expect(res.body.state.clocks.every((k: Json) => k.status === 'met')).toBe(true);
+
+    // The audit trail: every step, by whom, in order.
+    const events = (await call('GET', `${base}/events`, supervisor)).body.items as Json[];
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.find((e) => e.action === 'remedy.approved')?.actor).toEqual({ id: 'supervisor-wu', role: 'supervisor' });
+    expect(events.find((e) => e.action === 'finding.recorded')?.actor).toEqual({ id: 'handler-chen', role: 'handler' });
+
+    // Ops find it in Temporal by its number and stage (what the Web UI and `temporal workflow list` use).
+    const number = res.body.record.number;
+    const temporal = new Client({ connection });
+    await expect
+      .poll(async () => {
+        const found: string[] = [];
+        for await (const wf of temporal.workflow.list({ query: `ComplaintNumber = '${number}' AND ComplaintStage = 'closed' AND ComplaintCategory = 'product_performance' AND SlaBreached = false` })) {
+          found.push(wf.workflowId);
+        }
+        return found;
+      }, { timeout: 10_000 })
+      .toEqual([id]);
+  });
+});
+
+describe('filing', () => {
+  it('the same Idempotency-Key gives the same complaint; a different body under it is refused', async () => {
+    const key = `desk-7-${randomUUID()}`;
+    const first = await post('/complaints', { ...agent, 'idempotency-key': key }, SAMPLE_CREATE_BODY);
+    expect(first.status).toBe(201);
+    const again = await post('/complaints', { ...agent, 'idempotency-key': key }, SAMPLE_CREATE_BODY);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    const rows = await database.db.selectFrom('complaints').select('id').where('idempotency_key', '=', key).execute();
+    expect(rows).toHaveLength(1);
+    const other = await post('/complaints', { ...agent, 'idempotency-key': key }, { ...SAMPLE_CREATE_BODY, sampleAvailable: false });
+    expect(other.status).toBe(409);
+    expect(other.body.type).toMatch(/idempotency-key-reused$/);
+    // Still the same key after the case has ended: never a second case.
+    await post(`/complaints/${first.body.complaintId}/withdrawal`, agent, { reason: 'filed twice by mistake' });
+    await expect.poll(async () => (await post('/complaints', { ...agent, 'idempotency-key': key }, SAMPLE_CREATE_BODY)).body.complaintId, { timeout: 10_000 }).toBe(first.body.complaintId);
+  });
+
+  it('bad input gets 4xx naming every wrong field, and nothing is filed', async () => {
+    const before = await database.db.selectFrom('complaints').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const res = await post('/complaints', agent, {
+      ...SAMPLE_CREATE_BODY,
+      channel: 'pigeon',
+      complainant: { role: 'clinician', email: 'not-an-email' },
+      event: { ...SAMPLE_CREATE_BODY.event, patientHarmed: 'no' },
+      colour: 'blue',
+    });
+    expect(res.status).toBe(422);
+    expect(res.type).toBe('application/problem+json');
+    const pointers = (res.body.errors as Json[]).map((e) => e.pointer).sort();
+    expect(pointers).toEqual(['/channel', '/colour', '/complainant/email', '/complainant/name', '/event/patientHarmed']);
+    // Values are not echoed back (they may be personal data).
+    expect(JSON.stringify(res.body)).not.toContain('not-an-email');
+
+    const malformed = await call('POST', '/complaints', agent, undefined, '{"channel": "phone",');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.type).toMatch(/malformed-json$/);
+
+    const anonymous = await call('POST', '/complaints', {}, SAMPLE_CREATE_BODY);
+    expect(anonymous.status).toBe(401);
+    expect((anonymous.body.errors as Json[]).map((e) => e.pointer).sort()).toEqual(['/header/x-actor-id', '/header/x-actor-role']);
+
+    const handlerFiles = await post('/complaints', handler, SAMPLE_CREATE_BODY);
+    expect(handlerFiles.status).toBe(403);
+
+    const after = await database.db.selectFrom('complaints').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+  });
+});
+
+describe('actions that do not fit', () => {
+  it('an illegal transition is 409 with the reason, a wrong role 403, an unknown complaint 404; nothing half-written', async () => {
+    const id = await fileComplaint();
+    const base = `/complaints/${id}`;
+    await expect.poll(() => eventCount(id)).toBeGreaterThan(0);
+    const events = await eventCount(id);
+
+    const early = await post(`${base}/complete-intake`, agent);
+    expect(early.status).toBe(409);
+    expect(early.body.detail).toBe('intake is not complete: missing complainant verification, item verification, first contact with the complainant');
+
+    const wrongStage = await post(`${base}/remedy-approval`, supervisor, { approved: true });
+    expect(wrongStage.status).toBe(409);
+    expect(wrongStage.body.detail).toContain('not allowed in stage intake');
+
+    const wrongRole = await post(`${base}/verify-complainant`, handler, { method: 'id card' });
+    expect(wrongRole.status).toBe(403);
+
+    const badBody = await post(`${base}/feedback`, agent, { satisfied: 'yes', score: 7 });
+    expect(badBody.status).toBe(422);
+    expect((badBody.body.errors as Json[]).map((e) => e.pointer).sort()).toEqual(['/satisfied', '/score']);
+
+    expect((await post(`/complaints/${randomUUID()}/contacts`, agent, { channel: 'phone', summary: 'x' })).status).toBe(404);
+    expect((await call('GET', '/complaints/not-a-uuid', agent)).status).toBe(404);
+    expect((await call('GET', `/complaints/${randomUUID()}`, agent)).status).toBe(404);
+
+    expect(await eventCount(id)).toBe(events);
+    const state = (await call('GET', base, agent)).body.state;
+    expect(state.stage).toBe('intake');
+
+    // A closed case refuses everything, with a reason.
+    await post(`${base}/withdrawal`, agent, { reason: 'duplicate of an earlier complaint' });
+    await expect.poll(async () => (await post(`${base}/notes`, agent, { text: 'late note' })).status, { timeout: 10_000 }).toBe(409);
+    expect((await post(`${base}/escalations`, supervisor, { target: 'mediation', reason: 'x' })).status).toBe(409);
+  });
+});
+
+describe('lists and escalations', () => {
+  it('lists with filters and cursor paging, newest first', async () => {
+    const owner = `agent-${randomUUID().slice(0, 8)}`;
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await fileComplaint({}, as(owner, 'agent')));
+    const page1 = await call('GET', `/complaints?owner=${owner}&limit=2`, agent);
+    expect(page1.status).toBe(200);
+    expect(page1.body.items.map((i: Json) => i.complaintId)).toEqual([ids[2], ids[1]]);
+    expect(page1.body.items[0]).not.toHaveProperty('complainant'); // lists carry no personal data
+    const page2 = await call('GET', `/complaints?owner=${owner}&limit=2&cursor=${page1.body.nextCursor}`, agent);
+    expect(page2.body.items.map((i: Json) => i.complaintId)).toEqual([ids[0]]);
+    expect(page2.body.nextCursor).toBeNull();
+
+    await post(`/complaints/${ids[0]}/withdrawal`, as(owner, 'agent'), { reason: 'resolved on the phone' });
+    const withdrawn = await call('GET', `/complaints?owner=${owner}&stage=withdrawn`, agent);
+    expect(withdrawn.body.items.map((i: Json) => i.complaintId)).toEqual([ids[0]]);
+
+    const bad = await call('GET', '/complaints?stage=lost&limit=0&breached=maybe', agent);
+    expect(bad.status).toBe(400);
+    expect((bad.body.errors as Json[]).map((e) => e.pointer).sort()).toEqual(['/query/breached', '/query/limit', '/query/stage']);
+  });
+
+  it('a supervisor escalates (a signal), it is on the case and in the supervisor’s list; others may not', async () => {
+    const id = await fileComplaint();
+    expect((await post(`/complaints/${id}/escalations`, agent, { target: 'regulator', reason: 'x' })).status).toBe(403);
+    const bad = await post(`/complaints/${id}/escalations`, supervisor, { target: 'press' });
+    expect(bad.status).toBe(422);
+    expect((bad.body.errors as Json[]).map((e) => e.pointer).sort()).toEqual(['/reason', '/target']);
+    const res = await post(`/complaints/${id}/escalations`, supervisor, { target: 'mediation', reason: 'customer rejected the remedy twice' });
+    expect(res.status).toBe(202);
+    await expect.poll(async () => (await call('GET', `/complaints/${id}`, supervisor)).body.state.marks.mediation, { timeout: 10_000 }).toBe(true);
+    // A signal is accepted (202), then on file a moment later.
+    await expect.poll(async () => (await call('GET', '/escalations?kind=escalation&target=mediation', supervisor)).body.items, { timeout: 10_000 }).toContainEqual(
+      expect.objectContaining({ complaintId: id, kind: 'escalation', target: 'mediation', reason: 'customer rejected the remedy twice', by: { id: 'supervisor-wu', role: 'supervisor' } }),
+    );
+  });
+
+  it('health says both systems of record are up', async () => {
+    const res = await call('GET', '/healthz', {});
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok', postgres: 'up', temporal: 'up' });
+  });
+});
