@@ -4,7 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { writeFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHINA_MAINLAND } from '../../db/reference/calendars.js';
@@ -108,6 +110,17 @@ async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
   return cause as ApplicationFailure;
 }
 
+/**
+ * With RECORD_HISTORIES=1 the tests save their workflows' histories under test/replay/histories,
+ * where the replay test proves every later version of the code still replays them. Record only
+ * from code that has been released; never overwrite a history to make a replay pass.
+ */
+async function recordHistory(handle: Handle, name: string) {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const file = new URL(`../replay/histories/${name}.json`, import.meta.url);
+  writeFileSync(file, historyToJSON(await handle.fetchHistory()));
+}
+
 async function storedEvents(complaintId: string) {
   return database.db.selectFrom('complaint_events').selectAll().where('complaint_id', '=', complaintId).orderBy('seq').execute();
 }
@@ -139,6 +152,7 @@ describe('a complaint through all six stages', () => {
     expect(state.stage).toBe('closed');
     const outcome = await handle.result();
     expect(outcome).toMatchObject({ stage: 'closed', reopenCount: 0 });
+    await recordHistory(handle, 'closed-after-revisit');
 
     // The file: the record's projection, a gap-free event trail, and the clocks with outcomes.
     const row = await database.db.selectFrom('complaints').selectAll().where('id', '=', complaintId).executeTakeFirstOrThrow();
@@ -196,6 +210,8 @@ describe('SLA clocks', () => {
     expect(late.metAt).toBeGreaterThan(due);
     expect((await handle.query(c.stateQuery)).history.filter((e) => e.action === 'clock.breached' && e.data.clockId === 'firstContact')).toHaveLength(1);
     await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.result();
+    await recordHistory(handle, 'breached-then-withdrawn');
   });
 
   it('pauses the service clocks while the customer is awaited and adds back only the time paused', async () => {
@@ -288,6 +304,8 @@ describe('reopening, withdrawal and refusals', () => {
     const row = await database.db.selectFrom('complaints').select(['reopen_count', 'stage']).where('id', '=', handle.workflowId).executeTakeFirstOrThrow();
     expect(row).toEqual({ reopen_count: 1, stage: 'revisit' });
     await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.result();
+    await recordHistory(handle, 'reopened-then-withdrawn');
   });
 
   it('withdrawal ends the case at any stage, with its reason, and stops its clocks', async () => {
