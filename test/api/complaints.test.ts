@@ -255,6 +255,44 @@ describe('lists and escalations', () => {
     );
   });
 
+  it('an action retried with the same Idempotency-Key is applied once', async () => {
+    const id = await fileComplaint();
+    const key = `contact-${randomUUID()}`;
+    const contact = { channel: 'phone', summary: 'called the ward sister' };
+    const first = await call('POST', `/complaints/${id}/contacts`, { ...agent, 'idempotency-key': key }, contact);
+    const again = await call('POST', `/complaints/${id}/contacts`, { ...agent, 'idempotency-key': key }, contact);
+    expect(first.status).toBe(200);
+    expect(again.status).toBe(200);
+    expect(again.body.state.lastSeq).toBe(first.body.state.lastSeq);
+    const events = (await call('GET', `/complaints/${id}/events`, agent)).body.items as Json[];
+    expect(events.filter((e) => e.action === 'complainant.contacted')).toHaveLength(1);
+  });
+
+  it('an admin’s calendar correction moves the open clocks of running complaints, on record', async () => {
+    const id = await fileComplaint();
+    const before = (await call('GET', `/complaints/${id}`, agent)).body.state.clocks.find((k: Json) => k.id === 'firstContact');
+    const calendar = (await call('GET', '/calendars/CN', agent)).body as Json;
+    // The next 20 days become holidays (and the calendar is declared to cover them).
+    const days = Array.from({ length: 20 }, (_, i) => new Date(Date.now() + i * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Asia/Shanghai' }));
+    const { id: _id, ...fields } = calendar;
+    const corrected = { ...fields, holidays: [...new Set([...calendar.holidays, ...days])].sort(), makeUpWorkingDays: calendar.makeUpWorkingDays.filter((d: string) => !days.includes(d)), coverage: { from: calendar.coverage.from, to: '2030-12-31' }, reason: 'unplanned closure announced' };
+    expect((await call('PUT', '/calendars/CN', agent, corrected)).status).toBe(403);
+    expect((await call('PUT', '/calendars/CN', as('admin-1', 'admin'), { ...corrected, workingHours: [{ start: '18:00', end: '09:00' }] })).status).toBe(422);
+    const res = await call('PUT', '/calendars/CN', as('admin-1', 'admin'), corrected);
+    expect(res.status).toBe(200);
+    expect(res.body.openComplaintsNotified).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(async () => (await call('GET', `/complaints/${id}`, agent)).body.state.clocks.find((k: Json) => k.id === 'firstContact').dueAt, { timeout: 10_000 })
+      .toBeGreaterThan(before.dueAt + 19 * 86_400_000);
+    // The signal's effect is in the live state first, on file a moment later.
+    const recomputedOnFile = async () =>
+      ((await call('GET', `/complaints/${id}/events`, agent)).body.items as Json[]).find((e) => e.action === 'clocks.recomputed');
+    await expect.poll(recomputedOnFile, { timeout: 10_000 }).toBeDefined();
+    const recomputed = await recomputedOnFile();
+    expect(recomputed?.actor).toEqual({ id: 'admin-1', role: 'admin' });
+    expect(recomputed?.data.reason).toContain('unplanned closure announced');
+  });
+
   it('health says both systems of record are up', async () => {
     const res = await call('GET', '/healthz', {});
     expect(res.status).toBe(200);
