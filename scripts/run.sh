@@ -100,7 +100,24 @@ install_deps() {
   needs_install || return 0  # done by a concurrent run while we waited for the lock
   if [[ -f package-lock.json ]]; then
     log "installing npm dependencies (npm ci)"
-    npm ci --no-audit --no-fund --loglevel=error >&2 || die "npm ci failed"
+    local out
+    out="$(mktemp)"
+    if ! npm ci --no-audit --no-fund --loglevel=error >"$out" 2>&1; then
+      if grep -q "can only install packages when your package.json and package-lock.json" "$out"; then
+        # Seen here: the lock lacks other platforms' optional packages (e.g. @swc/core-darwin-arm64, which
+        # the registry in use does not serve), and npm ci calls that "out of sync" (npm/cli#4828).
+        # npm install --no-save installs the same locked versions and leaves package-lock.json alone.
+        grep "^npm error Missing:" "$out" | head -3 >&2 || true
+        log "npm ci refused package-lock.json (above); installing the locked versions with npm install --no-save"
+        rm -f "$out"
+        npm install --no-save --no-audit --no-fund --loglevel=error >&2 || die "npm install failed"
+      else
+        cat "$out" >&2
+        rm -f "$out"
+        die "npm ci failed"
+      fi
+    fi
+    rm -f "$out"
   else
     log "installing npm dependencies (npm install; no package-lock.json)"
     npm install --no-audit --no-fund --loglevel=error >&2 || die "npm install failed"

@@ -9,7 +9,7 @@
  *   API         node --import tsx api/main.ts, port API_PORT (3000)
  *
  * Other settings: TEMPORAL_NAMESPACE (default `default`), TEMPORAL_UI_CODEC_ENDPOINT (codec server the
- * Web UI decodes payloads through). Ctrl-C (or SIGTERM) stops the API, the worker, Temporal and
+ * Web UI decodes payloads through), TEMPORAL_UI_URL (printed when TEMPORAL_ADDRESS is yours). Ctrl-C (or SIGTERM) stops the API, the worker, Temporal and
  * PostgreSQL in that order and exits 0; a second Ctrl-C kills what is left. If the worker, the API or
  * a server dies on its own, everything is stopped and the exit code is 1. Nothing restarts by itself.
  */
@@ -52,7 +52,6 @@ function redact(url: string): string {
 
 async function waitForHealth(url: string, api: ManagedProcess, timeoutMs: number): Promise<'ok' | 'unhealthy' | 'exited'> {
   const deadline = Date.now() + timeoutMs;
-  let last = 'unhealthy' as const;
   while (Date.now() < deadline) {
     if (api.hasExited) return 'exited';
     try {
@@ -63,7 +62,7 @@ async function waitForHealth(url: string, api: ManagedProcess, timeoutMs: number
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return last;
+  return 'unhealthy';
 }
 
 /** Paths an API reference may live at; the ones that answer are printed. */
@@ -83,15 +82,16 @@ async function main(): Promise<void> {
   let forced = false;
   const shutdown = (why: string, exitCode: number): Promise<void> => {
     shuttingDown ??= (async () => {
-      say(`${why}; stopping the API, the worker, Temporal and PostgreSQL`);
-      const steps: [string, (() => Promise<void>) | undefined][] = [
-        ['API', api && (() => api!.stop({ signal: 'SIGTERM', graceMs: 10_000 }))],
-        ['worker', worker && (() => worker!.stop({ signal: 'SIGTERM', graceMs: 30_000 }))],
-        ['Temporal', temporal?.stop],
-        ['PostgreSQL', postgres?.stop],
-      ];
+      const steps = (
+        [
+          ['the API', api && (() => api!.stop({ signal: 'SIGTERM', graceMs: 10_000 }))],
+          ['the worker', worker && (() => worker!.stop({ signal: 'SIGTERM', graceMs: 30_000 }))],
+          ['Temporal', temporal?.stop],
+          ['PostgreSQL', postgres?.stop],
+        ] as [string, (() => Promise<void>) | undefined][]
+      ).filter((s): s is [string, () => Promise<void>] => !!s[1]);
+      say(steps.length ? `${why}; stopping ${steps.map(([n]) => n).join(', ')}` : why);
       for (const [name, stop] of steps) {
-        if (!stop) continue;
         try {
           await stop();
         } catch (err) {
@@ -132,10 +132,16 @@ async function main(): Promise<void> {
   try {
     // Processes left running by an earlier `npm start` that was killed outright (SIGKILL): stop them,
     // they hold the ports and the data files. A live `npm start` is left alone (port checks report it).
-    const ours = [path.join(repoRoot, 'worker', 'main.ts'), path.join(repoRoot, 'api', 'main.ts'), path.join(dataDir, 'temporal.sqlite')];
-    for (const pid of findOrphans((cmd) => ours.some((m) => cmd.includes(m)))) {
-      warn(`stopping pid ${pid}, left running by an earlier run`);
-      await terminatePid(pid, 'SIGTERM', 15_000);
+    // (PostgreSQL's leftovers are found through its postmaster.pid, by startEmbeddedPostgres.)
+    for (const [what, marker] of [
+      ['API', path.join(repoRoot, 'api', 'main.ts')],
+      ['worker', path.join(repoRoot, 'worker', 'main.ts')],
+      ['Temporal dev server', path.join(dataDir, 'temporal.sqlite')],
+    ]) {
+      for (const pid of findOrphans((cmd) => cmd.includes(marker!))) {
+        warn(`stopping the ${what} (pid ${pid}) left running by an earlier run`);
+        await terminatePid(pid, 'SIGTERM', 15_000);
+      }
     }
 
     // Check the ports of what we start ourselves before starting anything.
@@ -166,7 +172,10 @@ async function main(): Promise<void> {
             dbFilename: path.join(dataDir, 'temporal.sqlite'),
             namespace,
             uiCodecEndpoint: process.env.TEMPORAL_UI_CODEC_ENDPOINT || undefined,
-            onLine: (line) => console.error(`[temporal] ${line}`),
+            // Its connection warnings while it stops are expected: not shown.
+            onLine: (line) => {
+              if (!shuttingDown) console.error(`[temporal] ${line}`);
+            },
           }).catch((err: Error) => {
             throw new Error(
               `${err.message}${/in use/.test(err.message) ? ' (set TEMPORAL_PORT / TEMPORAL_UI_PORT, or TEMPORAL_ADDRESS to use your own Temporal)' : ''}`,
@@ -220,7 +229,7 @@ async function main(): Promise<void> {
       ['API', apiUrl],
       ['API health', `${apiUrl}/healthz`],
       ...references.map((r): [string, string] => ['API reference', r]),
-      ['Temporal Web UI', temporal?.uiUrl ?? process.env.TEMPORAL_UI_URL ?? '(your Temporal: TEMPORAL_ADDRESS)'],
+      ...((temporal?.uiUrl ?? process.env.TEMPORAL_UI_URL) ? [['Temporal Web UI', (temporal?.uiUrl ?? process.env.TEMPORAL_UI_URL)!] as [string, string]] : []),
       ['Temporal', `${temporalAddress} (namespace ${namespace})`],
       ['PostgreSQL', redact(databaseUrl!)],
     ];
