@@ -18,6 +18,8 @@ import path from 'node:path';
 import { cacheRoot, which, withCacheLock } from './cache.js';
 
 export const TEST_SERVER_VERSION = '1.31.0';
+/** Bumped when the fetched set of jars changes, so existing caches are completed. */
+const RECIPE = 2;
 
 const POM = `<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -32,6 +34,12 @@ const POM = `<?xml version="1.0" encoding="UTF-8"?>
       <artifactId>temporal-test-server</artifactId>
       <version>${TEST_SERVER_VERSION}</version>
     </dependency>
+    <!-- a binding for its slf4j-api 1.7.36, so it does not print SLF4J warnings at every start -->
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>slf4j-nop</artifactId>
+      <version>1.7.36</version>
+    </dependency>
   </dependencies>
 </project>
 `;
@@ -39,10 +47,17 @@ const POM = `<?xml version="1.0" encoding="UTF-8"?>
 /** Path of the executable wrapper script; fetches the jars with Maven the first time. */
 export async function ensureTimeSkippingServer(): Promise<string> {
   const dir = path.join(cacheRoot(), `temporal-test-server-${TEST_SERVER_VERSION}`);
-  if (fs.existsSync(path.join(dir, 'complete'))) return writeWrapper(dir);
+  const complete = () => {
+    try {
+      return fs.readFileSync(path.join(dir, 'complete'), 'utf8').startsWith(`recipe ${RECIPE}\n`);
+    } catch {
+      return false;
+    }
+  };
+  if (complete()) return writeWrapper(dir);
 
   await withCacheLock(`${dir}.lock`, `fetching the Temporal test server ${TEST_SERVER_VERSION}`, async () => {
-    if (fs.existsSync(path.join(dir, 'complete'))) return;
+    if (complete()) return;
     const java = which('java');
     const mvn = which('mvn');
     if (!java || !mvn) {
@@ -74,7 +89,7 @@ export async function ensureTimeSkippingServer(): Promise<string> {
             output.split('\n').slice(-25).join('\n'),
         );
       }
-      fs.writeFileSync(path.join(tmp, 'complete'), `${new Date().toISOString()}\n`);
+      fs.writeFileSync(path.join(tmp, 'complete'), `recipe ${RECIPE}\n${new Date().toISOString()}\n`);
       fs.rmSync(dir, { recursive: true, force: true });
       fs.renameSync(tmp, dir);
       console.error(`fetched the test server in ${Math.round((Date.now() - started) / 1000)} s`);
