@@ -10,7 +10,8 @@ import { FINAL_STAGES } from '../workflows/model.js';
 import { validateCalendar, type BusinessCalendar } from '../workflows/rules/calendar.js';
 import { requireActor, type ActorEnv } from './actor.js';
 import type { ApiDeps } from './deps.js';
-import { fieldErrors, problem } from './problems.js';
+import { problem } from './problems.js';
+import { parseBody } from './request.js';
 import { calendarSchema } from './schemas.js';
 
 export function calendarRoutes({ db, temporal }: ApiDeps) {
@@ -26,15 +27,9 @@ export function calendarRoutes({ db, temporal }: ApiDeps) {
   app.put('/:id', async (c) => {
     const actor = c.get('actor');
     if (actor.role !== 'admin') return problem(c, 403, 'forbidden', 'Not allowed for your role', 'calendars are kept by an admin');
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      return problem(c, 400, 'malformedJson', 'Malformed JSON', 'the request body is not valid JSON');
-    }
-    const parsed = calendarSchema.safeParse(raw);
-    if (!parsed.success) return problem(c, 422, 'validation', 'Invalid request', 'some fields are missing or wrong; see errors', fieldErrors(parsed.error));
-    const { reason, ...fields } = parsed.data;
+    const body = await parseBody(c, calendarSchema);
+    if (!body.ok) return body.response;
+    const { reason, ...fields } = body.value;
     const calendar: BusinessCalendar = { id: c.req.param('id'), ...fields };
     const problems = validateCalendar(calendar);
     if (problems.length) {

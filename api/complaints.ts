@@ -7,7 +7,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { Hono, type Context } from 'hono';
-import type { z } from 'zod';
 import { type ComplaintInput, type ComplaintState, type FiledReceipt, type ComplaintView, escalateSignal, filedUpdate, stateQuery } from '../workflows/contract.js';
 import * as contract from '../workflows/contract.js';
 import type { IntakeRecord, Stage } from '../workflows/model.js';
@@ -15,7 +14,8 @@ import type { complaint } from '../workflows/complaint.js';
 import { refusalFor } from '../workflows/rules/permissions.js';
 import { requireActor, type ActorEnv } from './actor.js';
 import type { ApiDeps } from './deps.js';
-import { fieldErrors, problem } from './problems.js';
+import { problem } from './problems.js';
+import { parseBody, parseListQuery } from './request.js';
 import { toRecord, toSummary } from './record.js';
 import {
   actionSchemas,
@@ -25,7 +25,7 @@ import {
   type ActionPath,
   type CreateComplaintBody,
 } from './schemas.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { encodeCursor } from './cursor.js';
 
 type Ctx = Context<ActorEnv>;
 // Bodies are checked by the schemas here and again by the workflow's validators.
@@ -80,29 +80,6 @@ function canonicalJson(value: unknown): string {
     return '{' + entries.map(([k, v]) => JSON.stringify(k) + ':' + canonicalJson(v)).join(',') + '}';
   }
   return JSON.stringify(value);
-}
-
-async function readJson(c: Ctx): Promise<{ ok: true; value: unknown } | { ok: false; response: Response }> {
-  const raw = await c.req.text();
-  if (raw.trim() === '') return { ok: true, value: {} };
-  try {
-    return { ok: true, value: JSON.parse(raw) };
-  } catch {
-    return { ok: false, response: problem(c, 400, 'malformedJson', 'Malformed JSON', 'the request body is not valid JSON') };
-  }
-}
-
-async function parseBody<S extends z.ZodType>(c: Ctx, schema: S): Promise<{ ok: true; value: z.infer<S> } | { ok: false; response: Response }> {
-  const json = await readJson(c);
-  if (!json.ok) return json;
-  const parsed = schema.safeParse(json.value);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      response: problem(c, 422, 'validation', 'Invalid request', 'some fields are missing or wrong; see errors', fieldErrors(parsed.error)),
-    };
-  }
-  return { ok: true, value: parsed.data };
 }
 
 export function complaintRoutes(deps: ApiDeps) {
@@ -188,15 +165,9 @@ export function complaintRoutes(deps: ApiDeps) {
 
   // ---- Read ----------------------------------------------------------------------------------
   app.get('/', async (c) => {
-    const parsed = listQuerySchema.safeParse(c.req.query());
-    if (!parsed.success) {
-      return problem(c, 400, 'validation', 'Invalid query', 'some query parameters are wrong; see errors', fieldErrors(parsed.error, '/query'));
-    }
-    const q = parsed.data;
-    const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
-    if (q.cursor && !cursor) {
-      return problem(c, 400, 'validation', 'Invalid query', 'cursor is not one this API gave out', [{ pointer: '/query/cursor', message: 'unknown cursor' }]);
-    }
+    const list = parseListQuery(c, listQuerySchema);
+    if (!list.ok) return list.response;
+    const { query: q, cursor } = list.value;
     let query = db.selectFrom('complaints').selectAll();
     if (q.stage) query = query.where('stage', '=', q.stage);
     if (q.category) query = query.where('category', '=', q.category);

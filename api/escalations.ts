@@ -4,9 +4,9 @@
  */
 import { Hono } from 'hono';
 import { requireActor, type ActorEnv } from './actor.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { encodeCursor } from './cursor.js';
 import type { ApiDeps } from './deps.js';
-import { fieldErrors, problem } from './problems.js';
+import { parseListQuery } from './request.js';
 import { escalationListQuerySchema } from './schemas.js';
 
 export function escalationRoutes({ db }: ApiDeps) {
@@ -14,15 +14,9 @@ export function escalationRoutes({ db }: ApiDeps) {
   app.use('*', requireActor);
 
   app.get('/', async (c) => {
-    const parsed = escalationListQuerySchema.safeParse(c.req.query());
-    if (!parsed.success) {
-      return problem(c, 400, 'validation', 'Invalid query', 'some query parameters are wrong; see errors', fieldErrors(parsed.error, '/query'));
-    }
-    const q = parsed.data;
-    const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
-    if (q.cursor && !cursor) {
-      return problem(c, 400, 'validation', 'Invalid query', 'cursor is not one this API gave out', [{ pointer: '/query/cursor', message: 'unknown cursor' }]);
-    }
+    const list = parseListQuery(c, escalationListQuerySchema);
+    if (!list.ok) return list.response;
+    const { query: q, cursor } = list.value;
     const actions = q.kind === 'breach' ? ['clock.breached'] : q.kind === 'escalation' ? ['escalated'] : ['clock.breached', 'escalated'];
     let query = db
       .selectFrom('complaint_events as e')
