@@ -17,6 +17,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { repoRoot } from '../scripts/stack/cache.js';
 import { freePorts } from '../scripts/stack/ports.js';
+import { findOrphans, pidAlive, processInfo, terminatePid } from '../scripts/stack/process.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../scripts/stack/postgres.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../scripts/stack/temporal-dev-server.js';
 import { ensureTimeSkippingServer } from '../scripts/stack/time-skipping-server.js';
@@ -35,6 +36,7 @@ declare module 'vitest' {
 }
 
 const log = (m: string) => console.error(`[global-setup] ${m}`);
+const TMP_PREFIX = 'complaints-test-';
 
 async function bundleWorkflows(tmpDir: string): Promise<string> {
   const workflowsPath = path.join(repoRoot, 'workflows', 'index.ts');
@@ -49,9 +51,46 @@ async function bundleWorkflows(tmpDir: string): Promise<string> {
   return file;
 }
 
+/**
+ * What a test run killed outright (SIGKILL, OOM) left behind: its servers, which nobody will stop
+ * (marked as ours and orphaned, see isOrphan), and its temp folders. Folders of runs still going
+ * (their PostgreSQL is alive) are kept.
+ */
+async function cleanUpKilledRuns(): Promise<void> {
+  const prefix = path.join(os.tmpdir(), TMP_PREFIX);
+  const leftovers = findOrphans(
+    (cmd) => cmd.includes(prefix) || (cmd.includes(' server start-dev ') && cmd.includes('--headless') && !cmd.includes('--db-filename')),
+  );
+  const deadRuns = new Set<string>();
+  await Promise.all(
+    leftovers.map((pid) => {
+      const cmd = processInfo(pid)?.cmdline ?? '';
+      const at = cmd.indexOf(prefix);
+      if (at >= 0) deadRuns.add(`${TMP_PREFIX}${cmd.slice(at + prefix.length).split(/[/\s]/)[0]}`);
+      log(`stopping pid ${pid}, left running by a test run that was killed`);
+      return terminatePid(pid, cmd.includes('postgres') ? 'SIGINT' : 'SIGTERM', 10_000);
+    }),
+  );
+  for (const entry of fs.readdirSync(os.tmpdir())) {
+    if (!entry.startsWith(TMP_PREFIX)) continue;
+    const dir = path.join(os.tmpdir(), entry);
+    try {
+      // Recent folders may belong to a run starting right now, unless we just stopped their servers.
+      if (!deadRuns.has(entry) && Date.now() - fs.statSync(dir).mtimeMs < 10 * 60_000) continue;
+      const pidFile = path.join(dir, 'postgres', 'postmaster.pid');
+      const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]) : NaN;
+      if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) continue; // a run still going
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // another run is removing it
+    }
+  }
+}
+
 export default async function setup({ provide }: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();
-  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'complaints-test-'));
+  await cleanUpKilledRuns();
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), TMP_PREFIX));
   if (process.getuid?.() === 0) fs.chmodSync(tmpDir, 0o711); // PostgreSQL runs as `postgres` and must traverse it
   const [pgPort, temporalPort] = await freePorts(2);
 
