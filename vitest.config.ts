@@ -6,7 +6,7 @@ export default defineConfig({
     // Starts PostgreSQL, a Temporal dev server, the time-skipping server wrapper and the workflow bundle
     // once per run; tests read them with inject() (see the ProvidedContext declared there).
     globalSetup: ['test/global-setup.ts'],
-    pool: 'forks', // the Temporal worker's native module is happier in processes than in threads
+    pool: 'forks', // a process per file: Temporal's Runtime (logging, telemetry) is process-wide
     maxWorkers: 2, // 2 cores; each workflow test file also runs a worker and often a JVM
     testTimeout: 60_000,
     hookTimeout: 120_000,
