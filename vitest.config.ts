@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
     // Starts PostgreSQL, a Temporal dev server, the time-skipping server wrapper and the workflow bundle
     // once per run; tests read them with inject() (see the ProvidedContext declared there).
     globalSetup: ['test/global-setup.ts'],
