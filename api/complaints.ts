@@ -16,6 +16,7 @@ import { requireActor, type ActorEnv } from './actor.js';
 import type { ApiDeps } from './deps.js';
 import { problem } from './problems.js';
 import { parseBody, parseListQuery } from './request.js';
+import { withIsoInstants } from './instants.js';
 import { toRecord, toSummary } from './record.js';
 import {
   actionSchemas,
@@ -191,7 +192,7 @@ export function complaintRoutes(deps: ApiDeps) {
     const row = await db.selectFrom('complaints').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return notFound(c);
     const state = await liveState(id);
-    return c.json({ record: toRecord(row), state: state ?? null, live: state !== undefined });
+    return c.json({ record: toRecord(row), state: state ? withIsoInstants(state) : null, live: state !== undefined });
   });
 
   app.get('/:id/events', async (c) => {
@@ -206,7 +207,7 @@ export function complaintRoutes(deps: ApiDeps) {
         at: new Date(e.at).toISOString(),
         actor: { id: e.actor_id, role: e.actor_role },
         action: e.action,
-        data: e.data,
+        data: withIsoInstants(e.data),
         recordedAt: new Date(e.recorded_at).toISOString(),
       })),
     });
@@ -235,7 +236,7 @@ export function complaintRoutes(deps: ApiDeps) {
         const state = await temporal.workflow
           .getHandle(id)
           .executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) });
-        return c.json({ state });
+        return c.json({ state: withIsoInstants(state) });
       } catch (err) {
         // The workflow of a closed or withdrawn case has completed: the case is on file, and final.
         if (err instanceof WorkflowNotFoundError) {

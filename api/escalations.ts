@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { requireActor, type ActorEnv } from './actor.js';
 import { encodeCursor } from './cursor.js';
 import type { ApiDeps } from './deps.js';
+import { withIsoInstants } from './instants.js';
 import { parseListQuery } from './request.js';
 import { escalationListQuerySchema } from './schemas.js';
 
@@ -52,7 +53,7 @@ export function escalationRoutes({ db }: ApiDeps) {
         kind: r.action === 'clock.breached' ? 'breach' : 'escalation',
         at: new Date(r.at).toISOString(),
         by: { id: r.actor_id, role: r.actor_role },
-        ...(r.data as Record<string, unknown>),
+        ...withIsoInstants(r.data as Record<string, unknown>),
       })),
       nextCursor:
         rows.length > q.limit && last

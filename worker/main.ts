@@ -1,5 +1,5 @@
 /** The worker process: `npm run worker` (started for you by `npm start`). */
-import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import { connect } from '../db/connect.js';
 import { createComplaintWorker } from './worker.js';
 
@@ -11,7 +11,13 @@ if (!databaseUrl) {
   process.exit(2);
 }
 
-Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+// The SDK's own messages (workflow bundling, state changes) at LOG_LEVEL, WARN unless asked.
+// Payloads are never logged: they hold complainants' personal data.
+const logLevel = (process.env.LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel;
+Runtime.install({
+  logger: new DefaultLogger(logLevel),
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+});
 const db = connect(databaseUrl);
 const connection = await NativeConnection.connect({ address: temporalAddress });
 const worker = await createComplaintWorker({ connection, namespace, db });

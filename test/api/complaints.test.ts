@@ -78,6 +78,9 @@ describe('a complaint’s whole life through HTTP', () => {
     expect(res.status).toBe(200);
     expect(res.body.record).toMatchObject({ complaintId: id, stage: 'intake', ownerId: 'agent-li', complainant: { name: 'Zhang Wei' } });
     expect(res.body.state.awaiting).toContain('verify the complainant');
+    // Instants are ISO 8601 over HTTP, as clients send them.
+    expect(res.body.state.receivedAt).toBe(res.body.record.receivedAt);
+    expect(res.body.state.clocks[0].dueAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 
     const steps: Array<[string, Record<string, string>, unknown, string]> = [
       ['verify-complainant', agent, { method: 'called back on the hospital switchboard' }, 'intake'],
@@ -283,7 +286,9 @@ describe('lists and escalations', () => {
     expect(res.body.openComplaintsNotified).toBeGreaterThanOrEqual(1);
     await expect
       .poll(async () => (await call('GET', `/complaints/${id}`, agent)).body.state.clocks.find((k: Json) => k.id === 'firstContact').dueAt, { timeout: 10_000 })
-      .toBeGreaterThan(before.dueAt + 19 * 86_400_000);
+      .not.toBe(before.dueAt);
+    const after = (await call('GET', `/complaints/${id}`, agent)).body.state.clocks.find((k: Json) => k.id === 'firstContact');
+    expect(Date.parse(after.dueAt)).toBeGreaterThan(Date.parse(before.dueAt) + 19 * 86_400_000);
     // The signal's effect is in the live state first, on file a moment later.
     const recomputedOnFile = async () =>
       ((await call('GET', `/complaints/${id}/events`, agent)).body.items as Json[]).find((e) => e.action === 'clocks.recomputed');
