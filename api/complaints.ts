@@ -14,6 +14,7 @@ import type { complaint } from '../workflows/complaint.js';
 import { refusalFor } from '../workflows/rules/permissions.js';
 import { requireActor, type ActorEnv } from './actor.js';
 import type { ApiDeps } from './deps.js';
+import { NotConfirmedInTime, withinActionTimeout } from './deadline.js';
 import { problem } from './problems.js';
 import { parseBody, parseListQuery } from './request.js';
 import { withIsoInstants } from './instants.js';
@@ -135,7 +136,7 @@ export function complaintRoutes(deps: ApiDeps) {
     };
     let receipt: FiledReceipt;
     try {
-      receipt = await temporal.workflow.executeUpdateWithStart(filedUpdate, {
+      receipt = await withinActionTimeout(deps, () => temporal.workflow.executeUpdateWithStart(filedUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation<typeof complaint>('complaint', {
           workflowId: complaintId,
           taskQueue,
@@ -145,8 +146,13 @@ export function complaintRoutes(deps: ApiDeps) {
           // The same key after the case ended: never a second case.
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         }),
-      });
+      }));
     } catch (err) {
+      if (err instanceof NotConfirmedInTime) {
+        return problem(c, 503, 'unavailable', 'Not confirmed in time',
+          `the complaint ${complaintId} was accepted by the workflow engine but not yet filed; it will be once the worker is back. Retry with the same Idempotency-Key to get its number.`,
+          undefined, { complaintId });
+      }
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const row = await db.selectFrom('complaints').select(['number', 'fingerprint', 'received_at']).where('id', '=', complaintId).executeTakeFirst();
       if (!row) throw err;
@@ -233,12 +239,15 @@ export function complaintRoutes(deps: ApiDeps) {
       const known = await db.selectFrom('complaints').select(['id', 'stage']).where('id', '=', id).executeTakeFirst();
       if (!known) return notFound(c);
       try {
-        const state = await temporal.workflow
-          .getHandle(id)
-          .executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) });
+        const state = await withinActionTimeout(deps, () =>
+          temporal.workflow.getHandle(id).executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) }),
+        );
         return c.json({ state: withIsoInstants(state) });
       } catch (err) {
         // The workflow of a closed or withdrawn case has completed: the case is on file, and final.
+        if (err instanceof NotConfirmedInTime) {
+          return problem(c, 503, 'unavailable', 'Not confirmed in time', 'the workflow did not answer in time; the action may still be applied. Retry with the same Idempotency-Key to apply it once.');
+        }
         if (err instanceof WorkflowNotFoundError) {
           return problem(c, 409, 'illegalTransition', 'Complaint is closed', `the complaint is ${known.stage}; nothing more can be done on it`);
         }

@@ -6,4 +6,10 @@ export interface ApiDeps {
   db: Db;
   temporal: Client;
   taskQueue: string;
+  /**
+   * How long a request waits for the workflow to confirm an action (default 30 s). Past it the
+   * answer is 503: the action may still be applied once the worker is back, and a retry with the
+   * same Idempotency-Key is safe.
+   */
+  actionTimeoutMs?: number;
 }

@@ -42,8 +42,9 @@ export function problem(
   title: string,
   detail: string,
   errors?: FieldError[],
+  extensions: Record<string, unknown> = {},
 ) {
-  const body: Problem = { type: PROBLEM_BASE + problemTypes[kind], title, status, detail, ...(errors ? { errors } : {}) };
+  const body: Problem = { type: PROBLEM_BASE + problemTypes[kind], title, status, detail, ...(errors ? { errors } : {}), ...extensions };
   return c.body(JSON.stringify(body), status, { 'content-type': 'application/problem+json' });
 }
 

@@ -20,6 +20,7 @@ let database: TestDatabase;
 let connection: Connection;
 let app: ReturnType<typeof createApp>;
 let stopWorker: () => Promise<void>;
+let native: Awaited<ReturnType<typeof connectDevServer>>;
 
 const as = (id: string, role: string) => ({ 'x-actor-id': id, 'x-actor-role': role });
 const agent = as('agent-li', 'agent');
@@ -56,7 +57,7 @@ beforeAll(async () => {
   quick.id = 'api-test';
   for (const level of Object.values(quick.categories)) level.revisit = { afterDays: 0, share: 1 };
   await savePolicy(database.db, quick);
-  const native = await connectDevServer();
+  native = await connectDevServer();
   stopWorker = (await startWorker(native, database.db, taskQueue)).stop;
   connection = await Connection.connect({ address: inject('temporalAddress') });
   app = createApp({ db: database.db, temporal: new Client({ connection }), taskQueue });
@@ -302,5 +303,29 @@ describe('lists and escalations', () => {
     const res = await call('GET', '/healthz', {});
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok', postgres: 'up', temporal: 'up' });
+  });
+});
+
+describe('when the worker is down', () => {
+  it('filing answers 503 in bounded time with the complaint ID; once the worker is back a retry with the same key gets it, once', async () => {
+    const impatient = createApp({ db: database.db, temporal: new Client({ connection }), taskQueue, actionTimeoutMs: 1_500 });
+    await stopWorker();
+    const key = `outage-${randomUUID()}`;
+    const res = await impatient.request('/complaints', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key, ...agent },
+      body: JSON.stringify({ ...SAMPLE_CREATE_BODY, policyId: 'api-test' }),
+    });
+    expect(res.status).toBe(503);
+    const problemBody = (await res.json()) as Json;
+    expect(problemBody.complaintId).toMatch(/^[0-9a-f-]{36}$/);
+
+    stopWorker = (await startWorker(native, database.db, taskQueue)).stop;
+    const retry = await post('/complaints', { ...agent, 'idempotency-key': key }, { ...SAMPLE_CREATE_BODY, policyId: 'api-test' });
+    expect(retry.status).toBe(200);
+    expect(retry.body.complaintId).toBe(problemBody.complaintId);
+    const rows = await database.db.selectFrom('complaints').select('number').where('idempotency_key', '=', key).execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0].number).toBe(retry.body.number);
   });
 });
