@@ -1,216 +1,27 @@
 /**
- * The complaint workflow's side effects: reading reference data and writing the complaint file.
- * Every write is idempotent (the complaint ID, the event's sequence number and the snapshot's
- * last sequence are the keys), so a retried activity, after a crash anywhere, writes nothing twice.
+ * Every activity the worker registers, built from its dependencies (the database, and a Temporal
+ * client for the few that signal other workflows). Workflows import the *type* only.
  */
-import { ApplicationFailure } from '@temporalio/common';
-import { sql } from 'kysely';
+import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connect.js';
-import { loadCalendar, loadPolicy } from '../db/reference-data.js';
-import type { ComplaintEvent } from '../workflows/contract.js';
-import type { Actor, IntakeRecord } from '../workflows/model.js';
-import type { BusinessCalendar } from '../workflows/rules/calendar.js';
-import type { SlaClock } from '../workflows/rules/clocks.js';
-import type { ServiceLevelPolicy } from '../workflows/rules/sla-policy.js';
+import { createComplaintFileActivities } from './complaint-file.js';
 
-export interface ServiceLevels {
-  policy: ServiceLevelPolicy;
-  calendar: BusinessCalendar;
+export type {
+  ComplaintSnapshot,
+  RecordIntakeInput,
+  RecordProgressInput,
+  ServiceLevels,
+} from './complaint-file.js';
+
+export interface ActivityDeps {
+  db: Db;
+  /** For activities that signal other workflows; absent in tests that need none. */
+  temporal?: Client;
 }
 
-export interface RecordIntakeInput {
-  complaintId: string;
-  intake: IntakeRecord;
-  receivedAt: number;
-  receivedBy: Actor;
-  fingerprint: string;
-  idempotencyKey?: string;
-  policyId: string;
-}
-
-/** The workflow's view of the case that lists and reports read; see the `complaints` columns. */
-export interface ComplaintSnapshot {
-  stage: string;
-  lastSeq: number;
-  category: string | null;
-  severity: string | null;
-  priority: string | null;
-  patientSafety: boolean | null;
-  suspectedAdverseEvent: boolean | null;
-  reasonable: boolean | null;
-  ownerId: string;
-  department: string | null;
-  reopenCount: number;
-  breached: boolean;
-  rootCause: string | null;
-  investigationWaivedReason: string | null;
-  remedy: string | null;
-  satisfactionScore: number | null;
-  markedForMediation: boolean;
-  markedForRegulator: boolean;
-  closedAt: number | null;
-  withdrawnReason: string | null;
-  clocks: SlaClock[];
-}
-
-export interface RecordProgressInput {
-  complaintId: string;
-  events: ComplaintEvent[];
-  snapshot: ComplaintSnapshot;
-}
-
-const at = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
-
-export function createActivities(db: Db) {
+export function createActivities({ db }: ActivityDeps) {
   return {
-    async loadServiceLevels(policyId?: string): Promise<ServiceLevels> {
-      const policy = await loadPolicy(db, policyId);
-      if (!policy) {
-        throw ApplicationFailure.nonRetryable(`no service-level policy ${policyId ?? '(default)'}`, 'ReferenceDataMissing');
-      }
-      const calendar = await loadCalendar(db, policy.calendarId);
-      if (!calendar) {
-        throw ApplicationFailure.nonRetryable(`no business calendar ${policy.calendarId}`, 'ReferenceDataMissing');
-      }
-      return { policy, calendar };
-    },
-
-    /** Files the intake card and gives the complaint its number (year and sequence). */
-    async recordIntake(input: RecordIntakeInput): Promise<{ number: string }> {
-      return db.transaction().execute(async (trx) => {
-        const existing = await trx.selectFrom('complaints').select('number').where('id', '=', input.complaintId).executeTakeFirst();
-        if (existing) return { number: existing.number };
-        const year = new Date(input.receivedAt).getUTCFullYear();
-        const { last_value } = await trx
-          .insertInto('complaint_number_sequences')
-          .values({ year, last_value: 1 })
-          .onConflict((oc) => oc.column('year').doUpdateSet({ last_value: sql`complaint_number_sequences.last_value + 1` }))
-          .returning('last_value')
-          .executeTakeFirstOrThrow();
-        const number = `CMP-${year}-${String(last_value).padStart(6, '0')}`;
-        const { complainant, device, event } = input.intake;
-        await trx
-          .insertInto('complaints')
-          .values({
-            id: input.complaintId,
-            number,
-            idempotency_key: input.idempotencyKey ?? null,
-            fingerprint: input.fingerprint,
-            policy_id: input.policyId,
-            received_at: new Date(input.receivedAt),
-            received_by: input.receivedBy.id,
-            channel: input.intake.channel,
-            distributor_aware_at: input.intake.distributorAwareAt ?? null,
-            complainant_name: complainant.name,
-            complainant_role: complainant.role,
-            complainant_organisation: complainant.organisation ?? null,
-            complainant_phone: complainant.phone ?? null,
-            complainant_email: complainant.email ?? null,
-            complainant_address: complainant.address ?? null,
-            complainant_mood: input.intake.mood ?? null,
-            device_name: device.productName,
-            device_model: device.model ?? null,
-            device_specification: device.specification ?? null,
-            device_serial_number: device.serialNumber ?? null,
-            device_lot: device.lot ?? null,
-            device_udi: device.udi ?? null,
-            device_expiry_date: device.expiryDate ?? null,
-            device_manufacturer: device.manufacturer ?? null,
-            device_supplier: device.supplier ?? null,
-            device_purchase_date: device.purchaseDate ?? null,
-            event_occurred_at: event.occurredAt ?? null,
-            event_location: event.location ?? null,
-            event_country: event.country ?? null,
-            event_description: event.description,
-            event_impact_scope: event.impactScope ?? null,
-            patient_harmed: event.patientHarmed,
-            in_use_on_patient: event.inUseOnPatient,
-            requested_remedies: input.intake.requestedRemedies,
-            sample_available: input.intake.sampleAvailable,
-            stage: 'intake',
-            owner_id: input.receivedBy.id,
-          })
-          .execute();
-        return { number };
-      });
-    },
-
-    /** Appends events (each once) and brings the case's projection and clocks up to the snapshot. */
-    async recordProgress({ complaintId, events, snapshot: s }: RecordProgressInput): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        if (events.length) {
-          await trx
-            .insertInto('complaint_events')
-            .values(
-              events.map((e) => ({
-                complaint_id: complaintId,
-                seq: e.seq,
-                at: new Date(e.at),
-                actor_id: e.actor.id,
-                actor_role: e.actor.role,
-                action: e.action,
-                data: JSON.stringify(e.data),
-              })),
-            )
-            .onConflict((oc) => oc.columns(['complaint_id', 'seq']).doNothing())
-            .execute();
-        }
-        // A retry of an older batch must not roll the projection back.
-        const updated = await trx
-          .updateTable('complaints')
-          .set({
-            stage: s.stage,
-            last_seq: s.lastSeq,
-            category: s.category,
-            severity: s.severity,
-            priority: s.priority,
-            patient_safety: s.patientSafety,
-            suspected_adverse_event: s.suspectedAdverseEvent,
-            reasonable: s.reasonable,
-            owner_id: s.ownerId,
-            department: s.department,
-            reopen_count: s.reopenCount,
-            sla_breached: s.breached,
-            root_cause: s.rootCause,
-            investigation_waived_reason: s.investigationWaivedReason,
-            remedy: s.remedy,
-            satisfaction_score: s.satisfactionScore,
-            marked_for_mediation: s.markedForMediation,
-            marked_for_regulator: s.markedForRegulator,
-            closed_at: at(s.closedAt),
-            withdrawn_reason: s.withdrawnReason,
-            updated_at: sql`now()`,
-          })
-          .where('id', '=', complaintId)
-          .where('last_seq', '<', s.lastSeq)
-          .executeTakeFirst();
-        if (updated.numUpdatedRows === 0n) return;
-        for (const clock of s.clocks) {
-          const row = {
-            kind: clock.kind,
-            cycle: clock.cycle,
-            status: clock.status,
-            calendar_id: clock.calendarId,
-            specs: JSON.stringify(clock.specs),
-            started_at: new Date(clock.startedAt),
-            due_at: new Date(clock.dueAt),
-            warn_at: new Date(clock.warnAt),
-            warned_at: at(clock.warnedAt),
-            met_at: at(clock.metAt),
-            breached_at: at(clock.breachedAt),
-            cancelled_at: at(clock.cancelledAt),
-            pauses: JSON.stringify(clock.pauses),
-            beyond_calendar: clock.beyondCalendar,
-            updated_seq: s.lastSeq,
-          };
-          await trx
-            .insertInto('sla_clocks')
-            .values({ complaint_id: complaintId, clock_id: clock.id, ...row })
-            .onConflict((oc) => oc.columns(['complaint_id', 'clock_id']).doUpdateSet(row))
-            .execute();
-        }
-      });
-    },
+    ...createComplaintFileActivities(db),
   };
 }
 

@@ -2,6 +2,7 @@
  * Builds the worker that runs complaint workflows and their activities. Tests and the start
  * command use the same factory, so what is tested is what runs.
  */
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Db } from '../db/connect.js';
@@ -26,7 +27,8 @@ export async function createComplaintWorker(options: ComplaintWorkerOptions): Pr
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
-    activities: createActivities(options.db),
+    // The worker's own connection also serves the activities that signal other workflows.
+    activities: createActivities({ db: options.db, temporal: new Client({ connection: options.connection, namespace: options.namespace }) }),
     ...workflowSource,
     ...options.tuning,
   });
