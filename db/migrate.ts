@@ -2,11 +2,17 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { connect, type Db } from './connect.js';
 import * as complaintFile from './migrations/0001_complaint_file.js';
+import * as regulatoryReports from './migrations/0002_regulatory_reports.js';
+import * as productHolds from './migrations/0003_product_holds.js';
+import * as clusterAlerts from './migrations/0004_cluster_alerts.js';
 import { seedReferenceData } from './reference-data.js';
 
 // Listed here rather than read from the folder, so the same code runs under tsx, vitest and a bundle.
 const migrations: Record<string, Migration> = {
   '0001_complaint_file': complaintFile,
+  '0002_regulatory_reports': regulatoryReports,
+  '0003_product_holds': productHolds,
+  '0004_cluster_alerts': clusterAlerts,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
