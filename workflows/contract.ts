@@ -237,3 +237,36 @@ export type CalendarCorrected = Acting & { calendar: BusinessCalendar; reason: s
 export const calendarCorrectedSignal = defineSignal<[CalendarCorrected]>('calendarCorrected');
 
 export const stateQuery = defineQuery<ComplaintView>('state');
+
+// ---- Messages from the other workflows and from QA's tools -----------------------------------
+
+/** The cluster watch of this complaint's model and lot flagged a possible group event. */
+export interface ClusterFlagged {
+  clusterAlertId: string;
+  model: string;
+  lot: string;
+  complaintCount: number;
+  windowDays: number;
+  flaggedAt: number;
+}
+export const clusterFlaggedSignal = defineSignal<[ClusterFlagged]>('clusterFlagged');
+
+/** QA confirmed the cluster as a group adverse event: the complaint's own 24-hour report starts. */
+export interface GroupEventConfirmed {
+  clusterAlertId: string;
+  confirmedAt: number;
+  confirmedBy: Actor;
+  /** Day 0 of the group-event clocks: when the company became aware of the cluster. */
+  day0: number;
+}
+export const groupEventConfirmedSignal = defineSignal<[GroupEventConfirmed]>('groupEventConfirmed');
+
+/** QA released the product hold on this complaint's lot. */
+export interface ProductHoldReleased {
+  holdId: string;
+  decision: string;
+  reason: string;
+  by: Actor;
+  at: number;
+}
+export const productHoldReleasedSignal = defineSignal<[ProductHoldReleased]>('productHoldReleased');

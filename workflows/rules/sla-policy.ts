@@ -53,6 +53,12 @@ export interface ServiceLevelPolicy {
   severity: Record<Severity, ClockSpec>;
   /** Fraction of a clock's time after which a warning is raised (e.g. 0.75). */
   warningAt: number;
+  /** Possible group (cluster) adverse events: complaints with patient harm on one model and lot. */
+  clusterDetection: {
+    windowDays: number;
+    /** This many complaints within the window flag the model and lot. */
+    threshold: number;
+  };
 }
 
 const revisitEveryCase = { afterDays: 7, share: 1 };
@@ -100,6 +106,7 @@ export const DEFAULT_POLICY: ServiceLevelPolicy = {
     crisis: { basis: 'workingDays', days: 1 },
   },
   warningAt: 0.75,
+  clusterDetection: { windowDays: 30, threshold: 3 },
 };
 
 /** The resolution clock's specs: the category's (if any) and the severity tier's; the earlier due wins. */
@@ -144,5 +151,8 @@ export function validatePolicy(policy: ServiceLevelPolicy): string[] {
   }
   for (const [severity, spec] of Object.entries(policy.severity)) check(`severity.${severity}`, spec);
   if (!(policy.warningAt > 0 && policy.warningAt < 1)) problems.push('warningAt must be between 0 and 1');
+  const cluster = policy.clusterDetection;
+  if (!(cluster?.windowDays > 0)) problems.push('clusterDetection.windowDays must be > 0');
+  if (!(Number.isInteger(cluster?.threshold) && cluster.threshold >= 2)) problems.push('clusterDetection.threshold must be a whole number >= 2');
   return problems;
 }
