@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connect.js';
 import { createComplaintFileActivities } from './complaint-file.js';
+import { createRegulatoryActivities } from './regulatory.js';
 
 export type {
   ComplaintSnapshot,
@@ -22,6 +23,7 @@ export interface ActivityDeps {
 export function createActivities({ db }: ActivityDeps) {
   return {
     ...createComplaintFileActivities(db),
+    ...createRegulatoryActivities(db),
   };
 }
 

@@ -127,6 +127,28 @@ export interface ComplaintNumberSequencesTable {
   last_value: number;
 }
 
+export interface RegulatoryReportsTable {
+  report_id: string;
+  complaint_id: string | null;
+  cluster_alert_id: string | null;
+  rule_id: string;
+  jurisdiction: string;
+  citation: string;
+  description: string;
+  day0: Timestamp;
+  due_at: Timestamp | null;
+  due_date: string | null;
+  beyond_coverage: boolean;
+  status: 'open' | 'overdue' | 'submitted';
+  breached_at: Timestamp | null;
+  submitted_at: Timestamp | null;
+  submission_reference: string | null;
+  submitted_by: string | null;
+  events: Json<unknown[]>;
+  last_seq: number;
+  updated_at: CreatedAt;
+}
+
 export interface Database {
   complaints: ComplaintsTable;
   complaint_events: ComplaintEventsTable;
@@ -135,6 +157,7 @@ export interface Database {
   business_calendars: BusinessCalendarsTable;
   calendar_days: CalendarDaysTable;
   complaint_number_sequences: ComplaintNumberSequencesTable;
+  regulatory_reports: RegulatoryReportsTable;
 }
 
 export type ComplaintRow = Selectable<ComplaintsTable>;

@@ -8,6 +8,16 @@ export function whatIsAwaited(state: ComplaintState): string[] {
   const awaited: string[] = [];
   const { intake, investigation, resolution } = state;
   if (state.awaitingCustomer) awaited.push(`the customer's answer (${state.awaitingCustomer.reason})`);
+  const a = state.assessment;
+  if (a && (a.patientSafety || a.suspectedAdverseEvent) && state.regulatory.decisions.length === 0) {
+    awaited.push("QA's reportability decision (patient safety or a suspected adverse event)");
+  }
+  for (const report of state.regulatory.reports) {
+    if (report.status !== 'submitted') awaited.push(`submission of the ${report.jurisdiction} report (${report.ruleId})`);
+  }
+  for (const followUp of state.breachFollowUps) {
+    if (followUp.answeredAt === undefined && followUp.escalatedAt === undefined) awaited.push(`the supervisor's answer to the breach of ${followUp.clockId}`);
+  }
   switch (state.stage) {
     case 'intake':
       if (!intake.complainantVerified) awaited.push('verify the complainant');

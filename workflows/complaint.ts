@@ -11,8 +11,10 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -21,10 +23,15 @@ import {
   REFUSAL,
   acknowledgeUpdate,
   addNoteUpdate,
+  answerBreachUpdate,
   approveRemedyUpdate,
   assessUpdate,
   awaitCustomerUpdate,
   calendarCorrectedSignal,
+  clusterFlaggedSignal,
+  decideReportabilityUpdate,
+  groupEventConfirmedSignal,
+  productHoldReleasedSignal,
   completeIntakeUpdate,
   completeInvestigationUpdate,
   customerRespondedUpdate,
@@ -46,6 +53,11 @@ import {
   withdrawUpdate,
   type Acting,
   type ComplaintEvent,
+  type DecideReportability,
+  type Escalation,
+  type EscalationLevel,
+  type JurisdictionDecision,
+  type ReportabilityDecision,
   type ComplaintInput,
   type ComplaintState,
   type ComplaintView,
@@ -74,6 +86,19 @@ import {
   type ServiceLevelPolicy,
 } from './rules/sla-policy.js';
 import { effectiveSeverity, triagePriority } from './rules/triage.js';
+import {
+  awarenessDay0,
+  nominalClockHours,
+  proposeReportability,
+  reportingRule,
+  type ReportabilityFacts,
+} from './rules/regulatory.js';
+import {
+  regulatoryReport,
+  regulatoryReportProgressSignal,
+  tightenReportSignal,
+  type RegulatoryReportInput,
+} from './regulatory-report.js';
 import { ComplaintCategory, ComplaintNumber, ComplaintSeverity, ComplaintStage, SlaBreached } from './search-attributes.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -116,7 +141,15 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     breached: false,
     awaiting: [],
     lastSeq: 0,
+    regulatory: { decisions: [], reports: [] },
+    productHolds: [],
+    breachFollowUps: [],
   };
+  /**
+   * Work the main loop does for handlers that cannot wait on it themselves: starting report
+   * workflows and signalling them. In order, each once.
+   */
+  const commands: Array<() => Promise<void>> = [];
   const history: ComplaintEvent[] = [];
   let outbox: ComplaintEvent[] = [];
   let persistedSeq = 0;
@@ -163,8 +196,24 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
 
   function recordBreach(clock: SlaClock): void {
     state.breached = true;
-    state.escalations.push({ target: 'supervisor', reason: `SLA breach: ${clock.kind}`, by: SYSTEM_ACTOR, at: now() });
-    emit(SYSTEM_ACTOR, 'clock.breached', { clockId: clock.id, kind: clock.kind, dueAt: clock.dueAt, escalatedTo: 'supervisor' });
+    state.escalations.push({ target: 'supervisor', level: 'supervisor', reason: `SLA breach: ${clock.kind}`, by: SYSTEM_ACTOR, at: now() });
+    const minutes = policy?.escalation?.unansweredBreachMinutes ?? 240;
+    const escalateAt = Math.max(now(), clock.breachedAt ?? clock.dueAt) + minutes * 60_000;
+    state.breachFollowUps.push({ clockId: clock.id, escalateAt });
+    emit(SYSTEM_ACTOR, 'clock.breached', { clockId: clock.id, kind: clock.kind, dueAt: clock.dueAt, escalatedTo: 'supervisor', unansweredEscalatesAt: escalateAt });
+  }
+
+  function escalate(actor: Actor, level: EscalationLevel, target: Escalation['target'], reason: string, data: Record<string, unknown> = {}): void {
+    state.escalations.push({ by: actor, at: now(), target, level, reason });
+    emit(actor, 'escalated', { target, level, reason, ...data });
+  }
+
+  /** A breach answered (by the supervisor, or by the late action itself) stops going up. */
+  function answerBreach(clockId: string, at: number): boolean {
+    const followUp = state.breachFollowUps.find((f) => f.clockId === clockId && f.answeredAt === undefined && f.escalatedAt === undefined);
+    if (!followUp) return false;
+    followUp.answeredAt = at;
+    return true;
   }
 
   function begin(kind: ClockKind, startedAt: number, cycle = 1, specs = defaultSpecs(kind)): SlaClock {
@@ -211,6 +260,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     const result = meetClock(levels.calendar, clock, at, levels.policy.warningAt);
     replaceClock(result.clock);
     if (result.breachedNow) recordBreach(result.clock);
+    if (result.clock.status === 'breached') answerBreach(clock.id, at);
     emit(SYSTEM_ACTOR, result.clock.status === 'met' ? 'clock.met' : 'clock.met_late', {
       clockId: clock.id,
       kind,
@@ -255,6 +305,12 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
         recordBreach(breached.clock);
       }
     }
+    for (const followUp of isFinal() ? [] : state.breachFollowUps) {
+      if (followUp.answeredAt === undefined && followUp.escalatedAt === undefined && at >= followUp.escalateAt) {
+        followUp.escalatedAt = followUp.escalateAt;
+        escalate(SYSTEM_ACTOR, 'management', 'supervisor', `breach of ${followUp.clockId} unanswered`, { clockId: followUp.clockId });
+      }
+    }
     const revisit = state.revisit;
     if (state.stage === 'revisit' && revisit?.dueAt !== undefined && !revisit.due && at >= revisit.dueAt) {
       revisit.due = true;
@@ -263,11 +319,12 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
   }
 
   function nextDeadline(): number | undefined {
-    const clockDeadline = nextClockDeadline(state.clocks);
     const revisitDue = state.stage === 'revisit' && !state.revisit?.due ? state.revisit?.dueAt : undefined;
-    if (clockDeadline === undefined) return revisitDue;
-    if (revisitDue === undefined) return clockDeadline;
-    return Math.min(clockDeadline, revisitDue);
+    const followUps = (isFinal() ? [] : state.breachFollowUps)
+      .filter((f) => f.answeredAt === undefined && f.escalatedAt === undefined)
+      .map((f) => f.escalateAt);
+    const candidates = [nextClockDeadline(state.clocks), revisitDue, ...followUps].filter((t): t is number => t !== undefined);
+    return candidates.length ? Math.min(...candidates) : undefined;
   }
 
   // ---- Search attributes for ops (never personal data) ----------------------------------------
@@ -488,6 +545,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
         priority: triagePriority(a.patientSafety, a.suspectedAdverseEvent),
       };
       state.owner = { id: a.ownerId, department: a.department };
+      const crisisNow = a.severity === 'crisis' && !state.marks.crisis;
       if (a.severity === 'crisis') state.marks.crisis = true;
       emit(a.actor, first ? 'assessed' : 'reassessed', {
         category: a.category,
@@ -501,6 +559,8 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
         rationale: a.rationale,
         ...(previous ? { previous: { category: previous.category, severity: previous.severity } } : {}),
       });
+      // A crisis (media, a severe conflict) goes straight to management's crisis team.
+      if (crisisNow) escalate(a.actor, 'management', 'supervisor', 'crisis: ' + (a.rationale ?? 'assessed as a crisis'));
       if (first) {
         // The category's clocks count from receipt: the time spent classifying is the company's.
         begin('firstResponse', state.receivedAt);
@@ -774,14 +834,185 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     (a) => emit(a.actor, 'note.added', { text: a.text }),
   );
 
+  // ---- Regulatory reports ----------------------------------------------------------------------
+  const distributorAwareAt = input.intake.distributorAwareAt ? Date.parse(input.intake.distributorAwareAt) : undefined;
+
+  function isKnownRule(ruleId: string): boolean {
+    try {
+      reportingRule(ruleId);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Day 0: the company's receipt of the complaint, or its distributor's awareness if earlier. */
+  function reportDay0(): number {
+    return awarenessDay0({ companyAwareAt: state.receivedAt, distributorAwareAt });
+  }
+
+  function openReport(ruleId: string, day0: number, actor: Actor, reason: string, reportId = `${state.complaintId}:report:${ruleId}`): void {
+    if (state.regulatory.reports.some((r) => r.reportId === reportId)) return;
+    const rule = reportingRule(ruleId);
+    state.regulatory.reports.push({ reportId, ruleId, jurisdiction: rule.jurisdiction, status: 'starting' });
+    state.marks.regulator = true;
+    emit(actor, 'regulatory.report_opened', { reportId, ruleId, jurisdiction: rule.jurisdiction, citation: rule.citation, day0, reason });
+    const reportInput: RegulatoryReportInput = {
+      reportId,
+      subject: { complaintId: state.complaintId },
+      ruleId,
+      day0,
+      startedBy: actor,
+      reason,
+      notifyWorkflowId: state.complaintId,
+    };
+    // Reports outlive the complaint if need be: the legal duty does not end with a withdrawal.
+    commands.push(async () => {
+      await startChild(regulatoryReport, { workflowId: reportId, args: [reportInput], parentClosePolicy: 'ABANDON' });
+    });
+  }
+
+  function reportsOpen(): boolean {
+    return state.regulatory.reports.some((r) => r.status !== 'submitted');
+  }
+
+  /** The officer's decision checked against the rules' proposal; a departure needs a reason. */
+  function reportabilityDecision(a: DecideReportability): Omit<ReportabilityDecision, 'by' | 'at'> {
+    if (!a.facts || typeof a.facts !== 'object') refuse(REFUSAL.invalid, 'facts are required');
+    const facts: ReportabilityFacts = { ...a.facts, companyAwareAt: state.receivedAt, distributorAwareAt };
+    let proposals;
+    try {
+      proposals = proposeReportability(facts);
+    } catch (err) {
+      refuse(REFUSAL.invalid, (err as Error).message);
+    }
+    for (const given of a.decisions ?? []) {
+      if (!proposals.some((p) => p.jurisdiction === given.jurisdiction)) refuse(REFUSAL.invalid, `unknown jurisdiction ${given.jurisdiction}`);
+    }
+    const decided = proposals.map((p): JurisdictionDecision & { overridden: boolean } => {
+      const proposedRule = p.rules.find((r) => r.clock.unit !== 'none')?.id ?? p.rules[0]?.id;
+      const given = a.decisions?.find((d) => d.jurisdiction === p.jurisdiction);
+      const reportable = given?.reportable ?? p.reportable;
+      const ruleId = reportable ? (given?.ruleId ?? proposedRule) : undefined;
+      if (ruleId && (!isKnownRule(ruleId) || reportingRule(ruleId).jurisdiction !== p.jurisdiction)) {
+        refuse(REFUSAL.invalid, `${p.jurisdiction}: ${ruleId} is not a reporting rule of that jurisdiction`);
+      }
+      if (reportable && !ruleId) refuse(REFUSAL.invalid, `${p.jurisdiction}: the rules propose no report; name the rule (ruleId) it runs under`);
+      const overridden = reportable !== p.reportable || (reportable && ruleId !== proposedRule);
+      if (overridden && !given?.reason?.trim()) {
+        refuse(REFUSAL.invalid, `${p.jurisdiction}: departing from the rules' proposal (${p.reportable ? proposedRule : 'not reportable'}) needs a reason`);
+      }
+      return { jurisdiction: p.jurisdiction, reportable, ...(ruleId ? { ruleId } : {}), ...(given?.reason ? { reason: given.reason } : {}), overridden };
+    });
+    return {
+      facts: a.facts,
+      day0: awarenessDay0(facts),
+      proposed: proposals.map((p) => ({ jurisdiction: p.jurisdiction, reportable: p.reportable, ruleIds: p.rules.map((r) => r.id), rationale: p.rationale })),
+      decided,
+      note: a.note,
+    };
+  }
+
+  onAction(
+    decideReportabilityUpdate,
+    'decideReportability',
+    (a) => void reportabilityDecision(a),
+    (a, at) => {
+      const decision = { ...reportabilityDecision(a), by: a.actor, at };
+      state.regulatory.decisions.push(decision);
+      emit(a.actor, 'reportability.decided', { ...decision, by: undefined, at: undefined });
+      for (const d of decision.decided) {
+        if (!d.reportable || !d.ruleId) continue;
+        const rule = reportingRule(d.ruleId);
+        if (rule.clock.unit === 'none') continue; // e.g. an EU trend report: on record, no clock
+        const current = state.regulatory.reports.filter((r) => r.jurisdiction === d.jurisdiction && r.ruleId !== 'us.803.56' && !r.reportId.includes(':report:cn.group.'));
+        const existing = current[current.length - 1];
+        if (!existing) {
+          openReport(d.ruleId, decision.day0, a.actor, 'reportability decision');
+        } else if (existing.status !== 'submitted') {
+          const from = reportingRule(existing.ruleId);
+          if (from.clock.unit === 'none' || nominalClockHours(rule.clock) < nominalClockHours(from.clock)) {
+            const reason = `facts changed: ${a.note ?? 'new reportability decision'}`;
+            commands.push(() => getExternalWorkflowHandle(existing.reportId).signal(tightenReportSignal, { actor: a.actor, ruleId: rule.id, reason }));
+          }
+        } else if (d.jurisdiction === 'US' && !state.regulatory.reports.some((r) => r.ruleId === 'us.803.56' && r.status !== 'submitted')) {
+          // 21 CFR 803.56: new information after a filed report calls for a supplemental report.
+          const n = state.regulatory.reports.filter((r) => r.ruleId === 'us.803.56').length + 1;
+          openReport('us.803.56', at, a.actor, 'new information after the filed report', `${state.complaintId}:report:us.803.56:${n}`);
+        }
+      }
+    },
+  );
+
+  setHandler(regulatoryReportProgressSignal, (p) => {
+    let summary = state.regulatory.reports.find((r) => r.reportId === p.reportId);
+    if (!summary) {
+      summary = { reportId: p.reportId, ruleId: p.ruleId, jurisdiction: p.jurisdiction, status: p.status };
+      state.regulatory.reports.push(summary);
+    }
+    summary.ruleId = p.ruleId;
+    summary.status = p.status;
+    summary.dueAt = p.dueAt;
+    if (p.event.action === 'submitted') {
+      summary.submittedAt = p.event.data.submittedAt as number;
+      summary.reference = p.event.data.reference as string;
+    }
+    emit(p.event.actor, `regulatory.${p.event.action}`, { reportId: p.reportId, ruleId: p.ruleId, jurisdiction: p.jurisdiction, ...p.event.data });
+    if (p.event.action === 'breached') {
+      state.escalations.push({ by: SYSTEM_ACTOR, at: now(), target: 'regulator', level: 'qa', reason: `regulatory report overdue: ${p.ruleId}` });
+      state.escalations.push({ by: SYSTEM_ACTOR, at: now(), target: 'regulator', level: 'supervisor', reason: `regulatory report overdue: ${p.ruleId}` });
+    }
+  });
+
+  // ---- Group events and product holds --------------------------------------------------------
+  setHandler(clusterFlaggedSignal, async (f) => {
+    await condition(() => ready);
+    if (state.cluster?.clusterAlertId === f.clusterAlertId) return;
+    state.cluster = { ...f };
+    emit(SYSTEM_ACTOR, 'cluster.flagged', { ...f, notify: ['qa', 'supervisor'] });
+  });
+  setHandler(groupEventConfirmedSignal, async (g) => {
+    await condition(() => ready);
+    if (state.cluster && state.cluster.clusterAlertId === g.clusterAlertId) state.cluster.confirmedAt = g.confirmedAt;
+    emit(g.confirmedBy, 'cluster.confirmed', { clusterAlertId: g.clusterAlertId, day0: g.day0 });
+    // Each case of a confirmed group event is filed as an individual report within 24 hours.
+    openReport('cn.group.individual', g.day0, g.confirmedBy, `group event ${g.clusterAlertId} confirmed`);
+  });
+  setHandler(productHoldReleasedSignal, async (r) => {
+    await condition(() => ready);
+    const hold = state.productHolds.find((h) => h.holdId === r.holdId);
+    if (hold) {
+      hold.status = 'released';
+      hold.decision = r.decision;
+    }
+    emit(r.by, 'product.hold_released', { holdId: r.holdId, decision: r.decision, reason: r.reason });
+  });
+
+  onAction(
+    answerBreachUpdate,
+    'answerBreach',
+    (a) => {
+      requireText(a.response, 'response');
+      const open = state.breachFollowUps.some((f) => f.clockId === a.clockId && f.answeredAt === undefined && f.escalatedAt === undefined);
+      if (!open) refuse(REFUSAL.illegalTransition, `no unanswered breach of ${a.clockId}`);
+    },
+    (a, at) => {
+      answerBreach(a.clockId, at);
+      emit(a.actor, 'breach.answered', { clockId: a.clockId, response: a.response });
+    },
+  );
+
   // Escalations are signals: the supervisor's word is recorded, never refused by the workflow.
   setHandler(escalateSignal, async (e) => {
     await condition(() => ready);
     if (isFinal()) return; // the API refuses these before signalling; a late one changes nothing
-    state.escalations.push({ by: e.actor, at: now(), target: e.target, reason: e.reason });
     if (e.target === 'mediation') state.marks.mediation = true;
     if (e.target === 'regulator') state.marks.regulator = true;
-    emit(e.actor, 'escalated', { target: e.target, reason: e.reason });
+    escalate(e.actor, e.target === 'regulator' ? 'qa' : 'supervisor', e.target, e.reason, e.ruleId ? { ruleId: e.ruleId } : {});
+    // A regulator escalation that names the rule starts that report at once; otherwise QA decides.
+    if (e.target === 'regulator' && e.ruleId && isKnownRule(e.ruleId)) {
+      openReport(e.ruleId, reportDay0(), e.actor, `supervisor's escalation: ${e.reason}`);
+    }
   });
   setHandler(calendarCorrectedSignal, async (c) => {
     await condition(() => ready);
@@ -833,7 +1064,12 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
       await persist();
       continue; // handlers may have acted while the activity ran
     }
-    if (isFinal()) break;
+    if (commands.length > 0) {
+      await commands.shift()!();
+      continue;
+    }
+    // A closed case stays alive while a report to a regulator is still owed, to hear of it.
+    if (isFinal() && !reportsOpen()) break;
     const seen = changes;
     const next = nextDeadline();
     const wait = next === undefined ? undefined : Math.max(next - now(), 1);

@@ -17,6 +17,7 @@ import type {
   Stage,
 } from './model.js';
 import type { BusinessCalendar } from './rules/calendar.js';
+import type { EventOutcome, Jurisdiction, ReporterRole } from './rules/regulatory.js';
 import type { SlaClock } from './rules/clocks.js';
 
 export const TASK_QUEUE = 'complaints';
@@ -98,6 +99,52 @@ export interface RevisitOutcome extends Signature {
 export interface Escalation extends Signature {
   target: EscalationTarget;
   reason: string;
+  /** Who must act on it: the supervisor, QA, or management (a crisis, or a breach left unanswered). */
+  level: EscalationLevel;
+}
+
+export const ESCALATION_LEVELS = ['supervisor', 'qa', 'management'] as const;
+export type EscalationLevel = (typeof ESCALATION_LEVELS)[number];
+
+/** The facts the reportability rules need; awareness comes from the complaint's own record. */
+export interface ReportabilityFactsInput {
+  eventCountry: string;
+  outcome: EventOutcome;
+  marketedIn: Jurisdiction[];
+  reporterRole: ReporterRole;
+  remedialActionNeeded: boolean;
+  fdaRequestedFiveDayReport?: boolean;
+  unanticipatedSeriousDeterioration?: boolean;
+  publicHealthThreat?: boolean;
+  groupEvent?: boolean;
+  trendIncrease?: boolean;
+}
+
+export interface JurisdictionDecision {
+  jurisdiction: Jurisdiction;
+  reportable: boolean;
+  /** The rule the report runs under (its clock); the proposal's tightest when not given. */
+  ruleId?: string;
+  /** Required when the officer departs from the rules' proposal. */
+  reason?: string;
+}
+
+export interface ReportabilityDecision extends Signature {
+  facts: ReportabilityFactsInput;
+  day0: number;
+  proposed: Array<{ jurisdiction: Jurisdiction; reportable: boolean; ruleIds: string[]; rationale: string }>;
+  decided: Array<JurisdictionDecision & { overridden: boolean }>;
+  note?: string;
+}
+
+export interface RegulatoryReportSummary {
+  reportId: string;
+  ruleId: string;
+  jurisdiction: Jurisdiction;
+  status: 'starting' | 'open' | 'overdue' | 'submitted';
+  dueAt?: number;
+  submittedAt?: number;
+  reference?: string;
 }
 
 /** The live state of one complaint, as the query returns it and the API shows it. */
@@ -135,6 +182,11 @@ export interface ComplaintState {
   revisit?: { sampled: boolean; dueAt?: number; due: boolean; outcome?: RevisitOutcome };
   awaitingCustomer?: Signature & { reason: string };
   escalations: Escalation[];
+  regulatory: { decisions: ReportabilityDecision[]; reports: RegulatoryReportSummary[] };
+  cluster?: ClusterFlagged & { confirmedAt?: number };
+  productHolds: Array<{ holdId: string; model: string; lot: string; status: 'active' | 'released'; decision?: string }>;
+  /** Breaches waiting for the supervisor's answer; unanswered, they go up to management. */
+  breachFollowUps: Array<{ clockId: string; escalateAt: number; answeredAt?: number; escalatedAt?: number }>;
   /** Marks on the case that later steps (mediation, regulator reports) act on. */
   marks: { mediation: boolean; regulator: boolean; crisis: boolean };
   reopenCount: number;
@@ -228,8 +280,21 @@ export const withdrawUpdate = defineUpdate<ComplaintState, [Withdraw]>('withdraw
 export const reassignUpdate = defineUpdate<ComplaintState, [Reassign]>('reassign');
 export const addNoteUpdate = defineUpdate<ComplaintState, [AddNote]>('addNote');
 
+/** QA decides, per jurisdiction, whether the event is reportable; again when the facts change. */
+export type DecideReportability = Acting & { facts: ReportabilityFactsInput; decisions?: JurisdictionDecision[]; note?: string };
+export const decideReportabilityUpdate = defineUpdate<ComplaintState, [DecideReportability]>('decideReportability');
+
+/** The supervisor answers a breach (what is being done about it), which stops it going up to management. */
+export type AnswerBreach = Acting & { clockId: string; response: string };
+export const answerBreachUpdate = defineUpdate<ComplaintState, [AnswerBreach]>('answerBreach');
+
 /** A supervisor's escalation: recorded at once, whatever the stage (the API refuses closed cases). */
-export type Escalate = Acting & { target: EscalationTarget; reason: string };
+export type Escalate = Acting & {
+  target: EscalationTarget;
+  reason: string;
+  /** Regulator escalations may name the report to start at once (jurisdiction's rule). */
+  ruleId?: string;
+};
 export const escalateSignal = defineSignal<[Escalate]>('escalate');
 
 /** An admin corrected a business calendar: open clocks on it are recomputed from their start. */

@@ -28,6 +28,8 @@ export const ACTIONS = [
   'reassign',
   'addNote',
   'escalate',
+  'answerBreach',
+  'decideReportability',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -68,6 +70,9 @@ export const ACTION_RULES: Record<Action, ActionRule> = {
   reassign: { stages: OPEN_STAGES, roles: ['supervisor'] },
   addNote: { stages: OPEN_STAGES, roles: ['agent', 'handler', 'supervisor', 'qa'] },
   escalate: { stages: OPEN_STAGES, roles: ['supervisor'] },
+  answerBreach: { stages: OPEN_STAGES, roles: ['supervisor'] },
+  // Reportability is QA's call, from assessment on; new facts may come at any later open stage.
+  decideReportability: { stages: ['assessment', 'investigation', 'resolution', 'feedback', 'revisit'], roles: ['qa'] },
 };
 
 export type Refusal = { kind: 'stage' | 'role'; reason: string } | undefined;

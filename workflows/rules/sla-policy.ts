@@ -53,6 +53,8 @@ export interface ServiceLevelPolicy {
   severity: Record<Severity, ClockSpec>;
   /** Fraction of a clock's time after which a warning is raised (e.g. 0.75). */
   warningAt: number;
+  /** A breach the supervisor has not answered within this many minutes goes up to management. */
+  escalation: { unansweredBreachMinutes: number };
   /** Possible group (cluster) adverse events: complaints with patient harm on one model and lot. */
   clusterDetection: {
     windowDays: number;
@@ -106,6 +108,7 @@ export const DEFAULT_POLICY: ServiceLevelPolicy = {
     crisis: { basis: 'workingDays', days: 1 },
   },
   warningAt: 0.75,
+  escalation: { unansweredBreachMinutes: 4 * 60 },
   clusterDetection: { windowDays: 30, threshold: 3 },
 };
 
@@ -151,6 +154,7 @@ export function validatePolicy(policy: ServiceLevelPolicy): string[] {
   }
   for (const [severity, spec] of Object.entries(policy.severity)) check(`severity.${severity}`, spec);
   if (!(policy.warningAt > 0 && policy.warningAt < 1)) problems.push('warningAt must be between 0 and 1');
+  if (!(policy.escalation?.unansweredBreachMinutes > 0)) problems.push('escalation.unansweredBreachMinutes must be > 0');
   const cluster = policy.clusterDetection;
   if (!(cluster?.windowDays > 0)) problems.push('clusterDetection.windowDays must be > 0');
   if (!(Number.isInteger(cluster?.threshold) && cluster.threshold >= 2)) problems.push('clusterDetection.threshold must be a whole number >= 2');
