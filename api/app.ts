@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { complaintRoutes } from './complaints.js';
 import { calendarRoutes } from './calendars.js';
 import { escalationRoutes } from './escalations.js';
+import { regulatoryReportRoutes, reportabilityRoutes } from './regulatory.js';
 import type { ApiDeps } from './deps.js';
 import { problem } from './problems.js';
 import { refusalResponse } from './temporal-errors.js';
@@ -29,6 +30,8 @@ export function createApp(deps: ApiDeps) {
   app.route('/complaints', complaintRoutes(deps));
   app.route('/escalations', escalationRoutes(deps));
   app.route('/calendars', calendarRoutes(deps));
+  app.route('/regulatory-reports', regulatoryReportRoutes(deps));
+  app.route('/reportability', reportabilityRoutes(deps));
 
   app.notFound((c) => problem(c, 404, 'notFound', 'Not found', `no endpoint ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

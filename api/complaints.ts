@@ -57,6 +57,8 @@ const ACTION_UPDATES: Record<ActionPath, AnyAction> = {
   withdrawal: contract.withdrawUpdate,
   assignment: contract.reassignUpdate,
   notes: contract.addNoteUpdate,
+  'breach-answers': contract.answerBreachUpdate,
+  reportability: contract.decideReportabilityUpdate,
 };
 
 /** Instants travel as ISO strings in JSON and as epoch milliseconds inside the workflow. */
@@ -271,7 +273,7 @@ export function complaintRoutes(deps: ApiDeps) {
     const refusal = refusalFor('escalate', stage as Stage, actor.role);
     if (refusal?.kind === 'role') return problem(c, 403, 'forbidden', 'Not allowed for your role', refusal.reason);
     if (refusal) return problem(c, 409, 'illegalTransition', 'Not allowed now', `the complaint is ${stage}; it cannot be escalated`);
-    await handle.signal(escalateSignal, { actor, target: body.value.target, reason: body.value.reason });
+    await handle.signal(escalateSignal, { actor, ...body.value });
     return c.json({ accepted: true, target: body.value.target }, 202);
   });
 

@@ -16,6 +16,7 @@ import {
   SEVERITIES,
   STAGES,
 } from '../workflows/model.js';
+import { JURISDICTIONS, REPORTING_RULES } from '../workflows/rules/regulatory.js';
 
 const text = (max = 2000) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
 const optionalText = (max = 2000) => text(max).optional();
@@ -71,6 +72,36 @@ export type CreateComplaintBody = z.infer<typeof createComplaintSchema>;
 
 const score = z.number().int('must be a whole number').min(1, 'from 1 to 5').max(5, 'from 1 to 5');
 
+const JURISDICTION = z.enum(JURISDICTIONS as unknown as ['CN', 'US', 'EU']);
+export const reportabilityFactsSchema = z.strictObject({
+  eventCountry: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 country code, e.g. CN'),
+  outcome: z.enum(['death', 'serious_injury', 'could_cause_serious_injury_or_death', 'public_health_threat', 'non_serious']),
+  marketedIn: z.array(JURISDICTION).max(3),
+  reporterRole: z.enum(['manufacturer', 'user_facility', 'importer']).default('manufacturer'),
+  remedialActionNeeded: z.boolean().default(false),
+  fdaRequestedFiveDayReport: z.boolean().optional(),
+  unanticipatedSeriousDeterioration: z.boolean().optional(),
+  publicHealthThreat: z.boolean().optional(),
+  groupEvent: z.boolean().optional(),
+  trendIncrease: z.boolean().optional(),
+});
+
+export const reportabilitySchema = z.strictObject({
+  facts: reportabilityFactsSchema,
+  decisions: z
+    .array(
+      z.strictObject({
+        jurisdiction: JURISDICTION,
+        reportable: z.boolean(),
+        ruleId: z.enum(REPORTING_RULES.map((r) => r.id) as [string, ...string[]]).optional(),
+        reason: optionalText(),
+      }),
+    )
+    .max(3)
+    .optional(),
+  note: optionalText(),
+});
+
 /** One schema per stage action; the keys are the URL segments under /complaints/{id}/. */
 export const actionSchemas = {
   'verify-complainant': z.strictObject({ method: text(200), note: optionalText() }),
@@ -116,10 +147,30 @@ export const actionSchemas = {
   withdrawal: z.strictObject({ reason: text() }),
   assignment: z.strictObject({ ownerId: text(100), department: z.enum(DEPARTMENTS).optional(), reason: text() }),
   notes: z.strictObject({ text: text(10_000) }),
+  'breach-answers': z.strictObject({ clockId: text(100), response: text() }),
+  reportability: reportabilitySchema,
 } as const;
 export type ActionPath = keyof typeof actionSchemas;
 
-export const escalationSchema = z.strictObject({ target: z.enum(ESCALATION_TARGETS), reason: text() });
+export const escalationSchema = z.strictObject({
+  target: z.enum(ESCALATION_TARGETS),
+  reason: text(),
+  /** With target `regulator`: the reporting rule to start at once (e.g. `cn.serious`). */
+  ruleId: z.enum(REPORTING_RULES.map((r) => r.id) as [string, ...string[]]).optional(),
+});
+
+export const submissionSchema = z.strictObject({
+  reference: text(200),
+  submittedAt: instant.optional(),
+});
+
+export const regulatoryListQuerySchema = z.strictObject({
+  status: z.enum(['open', 'overdue', 'submitted', 'pending']).default('pending'),
+  jurisdiction: JURISDICTION.optional(),
+  complaint: z.uuid('must be a complaint id').optional(),
+  limit: z.coerce.number().int('must be a whole number').min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+});
 
 export const listQuerySchema = z.strictObject({
   stage: z.enum(STAGES).optional(),
@@ -131,7 +182,8 @@ export const listQuerySchema = z.strictObject({
 });
 
 export const escalationListQuerySchema = z.strictObject({
-  kind: z.enum(['breach', 'escalation']).optional(),
+  kind: z.enum(['breach', 'warning', 'escalation', 'regulatory', 'cluster']).optional(),
+  level: z.enum(['supervisor', 'qa', 'management']).optional(),
   target: z.enum(ESCALATION_TARGETS).optional(),
   limit: z.coerce.number().int('must be a whole number').min(1).max(200).default(50),
   cursor: z.string().max(500).optional(),

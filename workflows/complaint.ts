@@ -1010,7 +1010,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     if (e.target === 'regulator') state.marks.regulator = true;
     escalate(e.actor, e.target === 'regulator' ? 'qa' : 'supervisor', e.target, e.reason, e.ruleId ? { ruleId: e.ruleId } : {});
     // A regulator escalation that names the rule starts that report at once; otherwise QA decides.
-    if (e.target === 'regulator' && e.ruleId && isKnownRule(e.ruleId)) {
+    if (e.target === 'regulator' && e.ruleId && isKnownRule(e.ruleId) && reportingRule(e.ruleId).clock.unit !== 'none') {
       openReport(e.ruleId, reportDay0(), e.actor, `supervisor's escalation: ${e.reason}`);
     }
   });
