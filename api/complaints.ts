@@ -11,6 +11,7 @@ import { type ComplaintInput, type ComplaintState, type FiledReceipt, type Compl
 import * as contract from '../workflows/contract.js';
 import type { IntakeRecord, Stage } from '../workflows/model.js';
 import type { complaint } from '../workflows/complaint.js';
+import { recordMediationOutcomeUpdate, recordSessionUpdate } from '../workflows/mediation.js';
 import { refusalFor } from '../workflows/rules/permissions.js';
 import { requireActor, type ActorEnv } from './actor.js';
 import type { ApiDeps } from './deps.js';
@@ -24,6 +25,8 @@ import {
   createComplaintSchema,
   escalationSchema,
   listQuerySchema,
+  mediationOutcomeSchema,
+  mediationSessionSchema,
   type ActionPath,
   type CreateComplaintBody,
 } from './schemas.js';
@@ -59,6 +62,7 @@ const ACTION_UPDATES: Record<ActionPath, AnyAction> = {
   notes: contract.addNoteUpdate,
   'breach-answers': contract.answerBreachUpdate,
   reportability: contract.decideReportabilityUpdate,
+  'legal-closure': contract.closeLegalRouteUpdate,
 };
 
 /** Instants travel as ISO strings in JSON and as epoch milliseconds inside the workflow. */
@@ -275,6 +279,41 @@ export function complaintRoutes(deps: ApiDeps) {
     if (refusal) return problem(c, 409, 'illegalTransition', 'Not allowed now', `the complaint is ${stage}; it cannot be escalated`);
     await handle.signal(escalateSignal, { actor, ...body.value });
     return c.json({ accepted: true, target: body.value.target }, 202);
+  });
+
+  // ---- Mediation: sessions and outcome go to the complaint's mediation workflow ----------------
+  async function currentMediation(c: Ctx, id: string): Promise<{ ok: true; mediationId: string } | { ok: false; response: Response }> {
+    if (!UUID.test(id)) return { ok: false, response: notFound(c) };
+    const state = await liveState(id);
+    if (!state) return { ok: false, response: notFound(c) };
+    if (state.stage !== 'mediation' || !state.mediation) {
+      return { ok: false, response: problem(c, 409, 'illegalTransition', 'Not in mediation', `the complaint is ${state.stage}, not in mediation`) };
+    }
+    return { ok: true, mediationId: state.mediation.mediationId };
+  }
+
+  app.post('/:id/mediation/sessions', async (c) => {
+    const body = await parseBody(c, mediationSessionSchema);
+    if (!body.ok) return body.response;
+    const current = await currentMediation(c, c.req.param('id'));
+    if (!current.ok) return current.response;
+    const result = await withinActionTimeout(deps, () =>
+      temporal.workflow.getHandle(current.mediationId).executeUpdate(recordSessionUpdate, {
+        args: [{ actor: c.get('actor'), heldAt: Date.parse(body.value.heldAt), summary: body.value.summary }],
+      }),
+    );
+    return c.json({ mediation: withIsoInstants(result) });
+  });
+
+  app.post('/:id/mediation/outcome', async (c) => {
+    const body = await parseBody(c, mediationOutcomeSchema);
+    if (!body.ok) return body.response;
+    const current = await currentMediation(c, c.req.param('id'));
+    if (!current.ok) return current.response;
+    const result = await withinActionTimeout(deps, () =>
+      temporal.workflow.getHandle(current.mediationId).executeUpdate(recordMediationOutcomeUpdate, { args: [{ actor: c.get('actor'), ...body.value }] }),
+    );
+    return c.json({ mediation: withIsoInstants(result) });
   });
 
   return app;

@@ -149,6 +149,7 @@ export const actionSchemas = {
   notes: z.strictObject({ text: text(10_000) }),
   'breach-answers': z.strictObject({ clockId: text(100), response: text() }),
   reportability: reportabilitySchema,
+  'legal-closure': z.strictObject({ outcome: text(500), note: optionalText() }),
 } as const;
 export type ActionPath = keyof typeof actionSchemas;
 
@@ -157,6 +158,16 @@ export const escalationSchema = z.strictObject({
   reason: text(),
   /** With target `regulator`: the reporting rule to start at once (e.g. `cn.serious`). */
   ruleId: z.enum(REPORTING_RULES.map((r) => r.id) as [string, ...string[]]).optional(),
+  /** With target `mediation`: the mediation body, and the days it has (default 30). */
+  mediator: optionalText(200),
+  deadlineDays: z.number().int('must be a whole number').min(1).max(365).optional(),
+});
+
+export const mediationSessionSchema = z.strictObject({ heldAt: instant, summary: text() });
+export const mediationOutcomeSchema = z.strictObject({
+  outcome: z.enum(['settled', 'failed']),
+  agreedRemedy: z.strictObject({ remedy: z.enum(REMEDIES), details: text() }).optional(),
+  note: optionalText(),
 });
 
 export const submissionSchema = z.strictObject({

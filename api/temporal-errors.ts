@@ -3,6 +3,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { ApplicationFailure } from '@temporalio/common';
 import type { Context } from 'hono';
 import { REFUSAL } from '../workflows/contract.js';
+import { NotConfirmedInTime } from './deadline.js';
 import { problem } from './problems.js';
 
 export function refusalResponse(c: Context, err: unknown) {
@@ -11,6 +12,9 @@ export function refusalResponse(c: Context, err: unknown) {
     if (failure.type === REFUSAL.illegalTransition) return problem(c, 409, 'illegalTransition', 'Not allowed now', failure.message);
     if (failure.type === REFUSAL.forbidden) return problem(c, 403, 'forbidden', 'Not allowed for your role', failure.message);
     if (failure.type === REFUSAL.invalid) return problem(c, 422, 'validation', 'Invalid request', failure.message);
+  }
+  if (err instanceof NotConfirmedInTime) {
+    return problem(c, 503, 'unavailable', 'Not confirmed in time', 'the workflow did not answer in time; the action may still be applied. Retry with the same Idempotency-Key to apply it once.');
   }
   if (err instanceof WorkflowNotFoundError) {
     return problem(c, 404, 'notFound', 'No such complaint', 'no complaint with this id is running');

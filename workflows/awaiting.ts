@@ -45,6 +45,12 @@ export function whatIsAwaited(state: ComplaintState): string[] {
       else if (!resolution.proposal.approval) awaited.push("the supervisor's approval of the remedy");
       else awaited.push("the customer's decision on the approved remedy");
       break;
+    case 'mediation':
+      awaited.push(`the mediation's outcome (${state.mediation?.body ?? 'mediation body'}), by ${new Date(state.mediation?.deadlineAt ?? 0).toISOString().slice(0, 10)}`);
+      break;
+    case 'legal':
+      awaited.push("the legal route's outcome, recorded by a supervisor");
+      break;
     case 'feedback':
       awaited.push("the customer's satisfaction (score and comment)");
       break;

@@ -28,6 +28,7 @@ import {
   assessUpdate,
   awaitCustomerUpdate,
   calendarCorrectedSignal,
+  closeLegalRouteUpdate,
   clusterFlaggedSignal,
   decideReportabilityUpdate,
   groupEventConfirmedSignal,
@@ -93,6 +94,7 @@ import {
   reportingRule,
   type ReportabilityFacts,
 } from './rules/regulatory.js';
+import { mediation, mediationSessionSignal, type MediationInput, type MediationState } from './mediation.js';
 import {
   regulatoryReport,
   regulatoryReportProgressSignal,
@@ -135,7 +137,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     resolution: { customerRejections: 0 },
     feedback: [],
     escalations: [],
-    marks: { mediation: false, regulator: false, crisis: false },
+    marks: { mediation: false, regulator: false, crisis: false, legal: false },
     reopenCount: 0,
     clocks: [],
     breached: false,
@@ -632,16 +634,11 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     },
     (a, at) => {
       state.awaitingCustomer = { by: a.actor, at, reason: a.reason };
-      const paused: string[] = [];
-      state.clocks = state.clocks.map((c) => {
-        if (c.status !== 'running') return c;
-        paused.push(c.id);
-        return pauseClock(c, at);
-      });
-      emit(a.actor, 'customer.awaited', { reason: a.reason, pausedClocks: paused });
+      emit(a.actor, 'customer.awaited', { reason: a.reason, pausedClocks: pauseServiceClocks(at) });
     },
   );
-  function resumeClocks(actor: Actor, note: string | undefined, at: number): void {
+  /** Resumes every paused service clock; their due times move by the time paused. */
+  function resumeServiceClocks(at: number): Array<{ clockId: string; dueAt: number }> {
     const levels = requireServiceLevels();
     const resumed: Array<{ clockId: string; dueAt: number }> = [];
     state.clocks = state.clocks.map((c) => {
@@ -650,8 +647,12 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
       resumed.push({ clockId: c.id, dueAt: next.dueAt });
       return next;
     });
+    return resumed;
+  }
+  function resumeClocks(actor: Actor, note: string | undefined, at: number): void {
+    const resumedClocks = resumeServiceClocks(at);
     state.awaitingCustomer = undefined;
-    emit(actor, 'customer.responded', { note, resumedClocks: resumed });
+    emit(actor, 'customer.responded', { note, resumedClocks });
   }
   onAction(
     customerRespondedUpdate,
@@ -1002,6 +1003,77 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     },
   );
 
+  // ---- Mediation and the legal route ----------------------------------------------------------
+  function pauseServiceClocks(at: number): string[] {
+    const paused: string[] = [];
+    state.clocks = state.clocks.map((c) => {
+      if (c.status !== 'running') return c;
+      paused.push(c.id);
+      return pauseClock(c, at);
+    });
+    return paused;
+  }
+
+  function startMediation(actor: Actor, reason: string, body: string, deadlineDays: number): void {
+    const at = now();
+    const n = history.filter((e) => e.action === 'mediation.started').length + 1;
+    const mediationInput: MediationInput = {
+      mediationId: `${state.complaintId}:mediation:${n}`,
+      complaintId: state.complaintId,
+      body,
+      deadlineAt: at + deadlineDays * DAY,
+      startedBy: actor,
+      reason,
+    };
+    state.mediation = { mediationId: mediationInput.mediationId, body, startedAt: at, deadlineAt: mediationInput.deadlineAt, sessions: 0 };
+    // The company's service clocks wait while an outside body decides.
+    const pausedClocks = pauseServiceClocks(at);
+    moveTo('mediation', actor, { mediationId: mediationInput.mediationId, body, deadlineAt: mediationInput.deadlineAt, pausedClocks });
+    commands.push(async () => {
+      const child = await startChild(mediation, { workflowId: mediationInput.mediationId, args: [mediationInput] });
+      void child.result().then(onMediationEnded);
+    });
+  }
+
+  function onMediationEnded(result: MediationState): void {
+    if (isFinal() || state.stage !== 'mediation' || state.mediation?.mediationId !== result.mediationId) return;
+    const at = now();
+    const actor = result.decidedBy ?? SYSTEM_ACTOR;
+    state.mediation.outcome = result.outcome;
+    emit(actor, `mediation.${result.outcome}`, { mediationId: result.mediationId, agreedRemedy: result.agreedRemedy, note: result.note, sessions: result.sessions.length });
+    if (result.outcome === 'settled' && result.agreedRemedy) {
+      const resumedClocks = resumeServiceClocks(at);
+      if (resumedClocks.length) emit(actor, 'clocks.resumed', { reason: 'mediation settled', resumedClocks });
+      const agreed = { by: actor, at, remedy: result.agreedRemedy.remedy, details: result.agreedRemedy.details };
+      state.resolution.agreed = { ...agreed, approval: { by: actor, at, approved: true, note: 'agreed in mediation' }, acceptedAt: at };
+      meet('resolution', at);
+      moveTo('feedback', actor, { via: 'mediation' });
+    } else {
+      // Failed or out of time: the legal route. The service clocks no longer apply.
+      cancelOpenClocks('mediation ' + result.outcome + ': legal route');
+      state.marks.legal = true;
+      state.legal = { since: at };
+      moveTo('legal', actor, { mediationOutcome: result.outcome });
+    }
+  }
+
+  setHandler(mediationSessionSignal, ({ mediationId, session }) => {
+    if (state.mediation?.mediationId !== mediationId) return;
+    state.mediation.sessions++;
+    emit(session.by, 'mediation.session', { mediationId, heldAt: session.heldAt, summary: session.summary });
+  });
+
+  onAction(
+    closeLegalRouteUpdate,
+    'closeLegalRoute',
+    (a) => requireText(a.outcome, 'outcome'),
+    (a, at) => {
+      state.legal = { ...(state.legal ?? { since: at }), outcome: a.outcome, note: a.note, closedBy: a.actor, closedAt: at };
+      emit(a.actor, 'legal.closed', { outcome: a.outcome, note: a.note });
+      close(a.actor, at, 'legal route closed');
+    },
+  );
+
   // Escalations are signals: the supervisor's word is recorded, never refused by the workflow.
   setHandler(escalateSignal, async (e) => {
     await condition(() => ready);
@@ -1009,6 +1081,10 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     if (e.target === 'mediation') state.marks.mediation = true;
     if (e.target === 'regulator') state.marks.regulator = true;
     escalate(e.actor, e.target === 'regulator' ? 'qa' : 'supervisor', e.target, e.reason, e.ruleId ? { ruleId: e.ruleId } : {});
+    // When the customer and the company cannot agree on a remedy, a third party mediates.
+    if (e.target === 'mediation' && (state.stage === 'resolution' || state.stage === 'feedback')) {
+      startMediation(e.actor, e.reason, e.mediator ?? 'mediation body to be named', e.deadlineDays ?? 30);
+    }
     // A regulator escalation that names the rule starts that report at once; otherwise QA decides.
     if (e.target === 'regulator' && e.ruleId && isKnownRule(e.ruleId) && reportingRule(e.ruleId).clock.unit !== 'none') {
       openReport(e.ruleId, reportDay0(), e.actor, `supervisor's escalation: ${e.reason}`);

@@ -188,7 +188,17 @@ export interface ComplaintState {
   /** Breaches waiting for the supervisor's answer; unanswered, they go up to management. */
   breachFollowUps: Array<{ clockId: string; escalateAt: number; answeredAt?: number; escalatedAt?: number }>;
   /** Marks on the case that later steps (mediation, regulator reports) act on. */
-  marks: { mediation: boolean; regulator: boolean; crisis: boolean };
+  marks: { mediation: boolean; regulator: boolean; crisis: boolean; legal: boolean };
+  /** The current (or last) third-party mediation. */
+  mediation?: {
+    mediationId: string;
+    body: string;
+    startedAt: number;
+    deadlineAt: number;
+    sessions: number;
+    outcome?: 'settled' | 'failed' | 'timed_out';
+  };
+  legal?: { since: number; outcome?: string; note?: string; closedBy?: Actor; closedAt?: number };
   reopenCount: number;
   clocks: SlaClock[];
   breached: boolean;
@@ -294,7 +304,14 @@ export type Escalate = Acting & {
   reason: string;
   /** Regulator escalations may name the report to start at once (jurisdiction's rule). */
   ruleId?: string;
+  /** Mediation escalations: the mediation body, and days until its deadline (default 30). */
+  mediator?: string;
+  deadlineDays?: number;
 };
+
+/** The legal route has ended (judgment, settlement in court, claim dropped): the case closes. */
+export type CloseLegalRoute = Acting & { outcome: string; note?: string };
+export const closeLegalRouteUpdate = defineUpdate<ComplaintState, [CloseLegalRoute]>('closeLegalRoute');
 export const escalateSignal = defineSignal<[Escalate]>('escalate');
 
 /** An admin corrected a business calendar: open clocks on it are recomputed from their start. */

@@ -1,3 +1,4 @@
 // The workflows the worker registers (this file is the workflow bundle's entry point).
 export { complaint } from './complaint.js';
 export { regulatoryReport } from './regulatory-report.js';
+export { mediation } from './mediation.js';

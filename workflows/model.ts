@@ -8,6 +8,8 @@ export const STAGES = [
   'assessment',
   'investigation',
   'resolution',
+  'mediation', // with a third-party mediation body
+  'legal', // mediation failed: the legal route, until a supervisor closes it with the outcome
   'feedback',
   'revisit',
   'closed',

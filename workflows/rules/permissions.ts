@@ -30,10 +30,11 @@ export const ACTIONS = [
   'escalate',
   'answerBreach',
   'decideReportability',
+  'closeLegalRoute',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
-const OPEN_STAGES: Stage[] = ['intake', 'assessment', 'investigation', 'resolution', 'feedback', 'revisit'];
+const OPEN_STAGES: Stage[] = ['intake', 'assessment', 'investigation', 'resolution', 'mediation', 'legal', 'feedback', 'revisit'];
 
 interface ActionRule {
   stages: Stage[];
@@ -72,7 +73,8 @@ export const ACTION_RULES: Record<Action, ActionRule> = {
   escalate: { stages: OPEN_STAGES, roles: ['supervisor'] },
   answerBreach: { stages: OPEN_STAGES, roles: ['supervisor'] },
   // Reportability is QA's call, from assessment on; new facts may come at any later open stage.
-  decideReportability: { stages: ['assessment', 'investigation', 'resolution', 'feedback', 'revisit'], roles: ['qa'] },
+  decideReportability: { stages: ['assessment', 'investigation', 'resolution', 'mediation', 'legal', 'feedback', 'revisit'], roles: ['qa'] },
+  closeLegalRoute: { stages: ['legal'], roles: ['supervisor'] },
 };
 
 export type Refusal = { kind: 'stage' | 'role'; reason: string } | undefined;

@@ -1,0 +1,124 @@
+/**
+ * Third-party mediation and the legal route, on the time-skipping server: settled (the agreed
+ * remedy becomes the resolution), failed, and out of time.
+ */
+import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { complaint } from '../../workflows/complaint.js';
+import * as c from '../../workflows/contract.js';
+import { recordMediationOutcomeUpdate, recordSessionUpdate, type mediation } from '../../workflows/mediation.js';
+import type { Actor } from '../../workflows/model.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { SAMPLE_INTAKE } from '../support/intake.js';
+import { startTimeSkipping, startWorker } from '../support/temporal.js';
+
+const agent: Actor = { id: 'agent-li', role: 'agent' };
+const handler: Actor = { id: 'handler-chen', role: 'handler' };
+const supervisor: Actor = { id: 'supervisor-wu', role: 'supervisor' };
+const DAY = 86_400_000;
+
+let env: TestWorkflowEnvironment;
+let database: TestDatabase;
+let stopWorker: () => Promise<void>;
+const taskQueue = 'mediation-tests';
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  env = await startTimeSkipping();
+  stopWorker = (await startWorker(env.nativeConnection, database.db, taskQueue)).stop;
+});
+
+afterAll(async () => {
+  await stopWorker?.();
+  await env?.teardown();
+  await database?.drop();
+});
+
+type Handle = WorkflowHandle<typeof complaint>;
+
+/** A complaint whose customer rejected the approved remedy: the point where mediation starts. */
+async function disputed(): Promise<Handle> {
+  const complaintId = randomUUID();
+  const handle = await env.client.workflow.start<typeof complaint>('complaint', {
+    workflowId: complaintId,
+    taskQueue,
+    args: [{ complaintId, intake: SAMPLE_INTAKE, receivedAt: await env.currentTimeMs(), receivedBy: agent, fingerprint: 'f', requestId: 'r' }],
+  });
+  const act = <A>(update: UpdateDefinition<c.ComplaintState, [A]>, args: A) => handle.executeUpdate(update, { args: [args] });
+  await handle.executeUpdate(c.filedUpdate);
+  await act(c.verifyComplainantUpdate, { actor: agent, method: 'x' });
+  await act(c.verifyItemUpdate, { actor: agent, checks: { product: true, specification: true, lot: true, expiry: true, manufacturer: true } });
+  await act(c.recordContactUpdate, { actor: agent, channel: 'phone', summary: 'x' });
+  await act(c.completeIntakeUpdate, { actor: agent });
+  await act(c.assessUpdate, { actor: agent, category: 'after_sales_service', severity: 'general', patientSafety: false, suspectedAdverseEvent: false, reasonable: true, department: 'service', ownerId: handler.id });
+  await act(c.waiveInvestigationUpdate, { actor: supervisor, reason: 'service dispute only' });
+  await act(c.completeInvestigationUpdate, { actor: handler });
+  await act(c.proposeRemedyUpdate, { actor: agent, remedy: 'repair', details: 'repair at our cost' });
+  await act(c.approveRemedyUpdate, { actor: supervisor, approved: true });
+  await act(c.recordCustomerDecisionUpdate, { actor: agent, accepted: false, note: 'wants a refund' });
+  return handle;
+}
+
+async function startMediation(handle: Handle, deadlineDays = 30) {
+  await handle.signal(c.escalateSignal, { actor: supervisor, target: 'mediation', reason: 'customer rejects the repair', mediator: 'City consumer association', deadlineDays });
+  await expect.poll(async () => (await handle.query(c.stateQuery)).stage).toBe('mediation');
+  const state = await handle.query(c.stateQuery);
+  return { state, mediationHandle: env.client.workflow.getHandle<typeof mediation>(state.mediation!.mediationId) };
+}
+
+describe('mediation', () => {
+  it('settled: sessions on record, the agreed remedy becomes the resolution, on to feedback', async () => {
+    const handle = await disputed();
+    const { state, mediationHandle } = await startMediation(handle);
+    expect(state.mediation).toMatchObject({ body: 'City consumer association', sessions: 0 });
+    expect(state.clocks.filter((k) => k.status === 'running')).toEqual([]); // the service clocks wait
+    const sessionAt = await env.currentTimeMs();
+    await mediationHandle.executeUpdate(recordSessionUpdate, { args: [{ actor: agent, heldAt: sessionAt, summary: 'both sides heard' }] });
+    await expect.poll(async () => (await handle.query(c.stateQuery)).history.filter((e) => e.action === 'mediation.session').length).toBe(1);
+    const refused = await mediationHandle
+      .executeUpdate(recordMediationOutcomeUpdate, { args: [{ actor: agent, outcome: 'settled', agreedRemedy: { remedy: 'refund', details: 'half refund' } }] })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    await mediationHandle.executeUpdate(recordMediationOutcomeUpdate, {
+      args: [{ actor: supervisor, outcome: 'settled', agreedRemedy: { remedy: 'refund', details: '50 % refund and a loan device' } }],
+    });
+    await expect.poll(async () => (await handle.query(c.stateQuery)).stage).toBe('feedback');
+    const after = await handle.query(c.stateQuery);
+    expect(after.resolution.agreed).toMatchObject({ remedy: 'refund', details: '50 % refund and a loan device' });
+    expect(after.mediation?.outcome).toBe('settled');
+    expect(after.history.some((e) => e.action === 'mediation.settled')).toBe(true);
+    const done = await handle.executeUpdate(c.recordFeedbackUpdate, { args: [{ actor: agent, satisfied: true, score: 4 }] });
+    expect(done.stage).toBe('revisit');
+    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+  });
+
+  it('failed: the legal route, marked, until a supervisor closes it with the outcome', async () => {
+    const handle = await disputed();
+    const { mediationHandle } = await startMediation(handle);
+    await mediationHandle.executeUpdate(recordMediationOutcomeUpdate, { args: [{ actor: supervisor, outcome: 'failed', note: 'no agreement on the amount' }] });
+    await expect.poll(async () => (await handle.query(c.stateQuery)).stage).toBe('legal');
+    const state = await handle.query(c.stateQuery);
+    expect(state.marks.legal).toBe(true);
+    expect(state.clocks.filter((k) => k.status === 'running' || k.status === 'paused')).toEqual([]);
+    const row = await database.db.selectFrom('complaints').select('stage').where('id', '=', handle.workflowId).executeTakeFirstOrThrow();
+    expect(row.stage).toBe('legal');
+    const byAgent = await handle.executeUpdate(c.closeLegalRouteUpdate, { args: [{ actor: agent, outcome: 'x' }] }).catch((e: unknown) => e);
+    expect(byAgent).toBeInstanceOf(WorkflowUpdateFailedError);
+    const closed = await handle.executeUpdate(c.closeLegalRouteUpdate, { args: [{ actor: supervisor, outcome: 'court dismissed the claim', note: 'case 2026-123' }] });
+    expect(closed.stage).toBe('closed');
+    expect(closed.legal).toMatchObject({ outcome: 'court dismissed the claim', closedBy: supervisor });
+    expect(await handle.result()).toMatchObject({ stage: 'closed' });
+  });
+
+  it('out of time: the deadline passes without an outcome, and the case takes the legal route', async () => {
+    const handle = await disputed();
+    await startMediation(handle, 10);
+    await env.sleep(11 * DAY);
+    await expect.poll(async () => (await handle.query(c.stateQuery)).stage).toBe('legal');
+    expect((await handle.query(c.stateQuery)).mediation?.outcome).toBe('timed_out');
+    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'claim dropped' }] });
+  });
+});
