@@ -1014,9 +1014,12 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     return paused;
   }
 
+  let pendingMediations = 0;
   function startMediation(actor: Actor, reason: string, body: string, deadlineDays: number): void {
+    if (pendingMediations > 0) return; // one mediation at a time
     const at = now();
-    const n = history.filter((e) => e.action === 'mediation.started').length + 1;
+    const n = history.filter((e) => e.action === 'stage.changed' && e.data.to === 'mediation').length + pendingMediations + 1;
+    pendingMediations++;
     const mediationInput: MediationInput = {
       mediationId: `${state.complaintId}:mediation:${n}`,
       complaintId: state.complaintId,
@@ -1025,13 +1028,19 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
       startedBy: actor,
       reason,
     };
-    state.mediation = { mediationId: mediationInput.mediationId, body, startedAt: at, deadlineAt: mediationInput.deadlineAt, sessions: 0 };
-    // The company's service clocks wait while an outside body decides.
-    const pausedClocks = pauseServiceClocks(at);
-    moveTo('mediation', actor, { mediationId: mediationInput.mediationId, body, deadlineAt: mediationInput.deadlineAt, pausedClocks });
+    // The stage moves once the mediation workflow exists, so whoever sees `mediation` can reach it.
     commands.push(async () => {
+      if (state.stage !== 'resolution' && state.stage !== 'feedback') {
+        pendingMediations--; // the case moved on (accepted, withdrawn) before the mediation began
+        return;
+      }
       const child = await startChild(mediation, { workflowId: mediationInput.mediationId, args: [mediationInput] });
       void child.result().then(onMediationEnded);
+      pendingMediations--;
+      state.mediation = { mediationId: mediationInput.mediationId, body, startedAt: at, deadlineAt: mediationInput.deadlineAt, sessions: 0 };
+      // The company's service clocks wait while an outside body decides.
+      const pausedClocks = pauseServiceClocks(now());
+      moveTo('mediation', actor, { mediationId: mediationInput.mediationId, body, deadlineAt: mediationInput.deadlineAt, pausedClocks });
     });
   }
 
