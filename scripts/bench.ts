@@ -458,8 +458,11 @@ function printTable(results: PhaseResult[]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => '  ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(['', 'Results', line(header), ...rows.map(line)].join('\n'));
+  // Failures grouped by message; bodies can differ per request, so only the first few kinds are shown.
   for (const r of results) {
-    for (const [what, n] of r.failures) console.log(`  ${r.name} error ×${n}: ${what}`);
+    const kinds = [...r.failures].sort((a, b) => b[1] - a[1]);
+    for (const [what, n] of kinds.slice(0, 10)) console.log(`  ${r.name} error ×${n}: ${what}`);
+    if (kinds.length > 10) console.log(`  ${r.name}: ${kinds.length - 10} more kinds of error`);
   }
 }
 
