@@ -194,8 +194,9 @@ export function createComplaintFileActivities(db: Db) {
             specs: JSON.stringify(clock.specs),
             started_at: new Date(clock.startedAt),
             due_at: new Date(clock.dueAt),
-            warn_at: new Date(clock.warnAt),
-            warned_at: at(clock.warnedAt),
+            // The next warning still to come (or the last one raised), and when the last was raised.
+            warn_at: new Date(clock.warnings.find((w) => w.raisedAt === undefined)?.at ?? clock.warnings.at(-1)?.at ?? clock.dueAt),
+            warned_at: at(clock.warnings.filter((w) => w.raisedAt !== undefined).at(-1)?.raisedAt),
             met_at: at(clock.metAt),
             breached_at: at(clock.breachedAt),
             cancelled_at: at(clock.cancelledAt),

@@ -149,6 +149,43 @@ export interface RegulatoryReportsTable {
   updated_at: CreatedAt;
 }
 
+/** A possible group (cluster) adverse event on one model and lot, and QA's decision on it. */
+export interface ClusterAlertsTable {
+  id: string;
+  watch_id: string;
+  seq: number;
+  model: string;
+  lot: string;
+  product_name: string | null;
+  status: 'open' | 'confirmed' | 'dismissed';
+  flagged_at: Timestamp;
+  window_days: number;
+  threshold: number;
+  complaint_ids: string[];
+  first_received_at: Timestamp;
+  last_received_at: Timestamp;
+  confirmed_at: Timestamp | null;
+  confirmed_by: string | null;
+  dismissed_at: Timestamp | null;
+  dismissed_by: string | null;
+  decision_reason: string | null;
+  last_seq: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+/** The alert's append-only trail (a trigger refuses UPDATE and DELETE). */
+export interface ClusterAlertEventsTable {
+  alert_id: string;
+  seq: number;
+  at: Timestamp;
+  actor_id: string;
+  actor_role: string;
+  action: string;
+  data: Json<Record<string, unknown>>;
+  recorded_at: CreatedAt;
+}
+
 export interface Database {
   complaints: ComplaintsTable;
   complaint_events: ComplaintEventsTable;
@@ -157,6 +194,8 @@ export interface Database {
   business_calendars: BusinessCalendarsTable;
   calendar_days: CalendarDaysTable;
   complaint_number_sequences: ComplaintNumberSequencesTable;
+  cluster_alerts: ClusterAlertsTable;
+  cluster_alert_events: ClusterAlertEventsTable;
   regulatory_reports: RegulatoryReportsTable;
 }
 

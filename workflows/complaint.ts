@@ -83,6 +83,7 @@ import { refusalFor, type Action } from './rules/permissions.js';
 import {
   isSampledForRevisit,
   resolutionSpecs,
+  warningFractionsOf,
   type ClockKind,
   type ServiceLevelPolicy,
 } from './rules/sla-policy.js';
@@ -220,7 +221,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
 
   function begin(kind: ClockKind, startedAt: number, cycle = 1, specs = defaultSpecs(kind)): SlaClock {
     const levels = requireServiceLevels();
-    const clock = startClock(levels.calendar, { kind, cycle, specs, startedAt, warningAt: levels.policy.warningAt });
+    const clock = startClock(levels.calendar, { kind, cycle, specs, startedAt, warningFractions: warningFractionsOf(levels.policy) });
     state.clocks = [...state.clocks, clock];
     emit(SYSTEM_ACTOR, 'clock.started', {
       clockId: clock.id,
@@ -259,7 +260,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     if (!clock || clock.status === 'met' || clock.status === 'cancelled') return;
     if (clock.status === 'breached' && clock.metAt !== undefined) return;
     const levels = requireServiceLevels();
-    const result = meetClock(levels.calendar, clock, at, levels.policy.warningAt);
+    const result = meetClock(levels.calendar, clock, at, warningFractionsOf(levels.policy));
     replaceClock(result.clock);
     if (result.breachedNow) recordBreach(result.clock);
     if (result.clock.status === 'breached') answerBreach(clock.id, at);
@@ -285,7 +286,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     for (const clock of state.clocks) {
       if (!isOpen(clock) || (kinds && !kinds.includes(clock.kind))) continue;
       const specs = kinds ? defaultSpecs(clock.kind) : clock.specs;
-      const next = recomputeClock(levels.calendar, clock, levels.policy.warningAt, specs);
+      const next = recomputeClock(levels.calendar, clock, warningFractionsOf(levels.policy), specs);
       replaceClock(next);
       if (next.dueAt !== clock.dueAt) changed.push({ clockId: clock.id, from: clock.dueAt, to: next.dueAt });
     }
@@ -297,9 +298,9 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     const at = now();
     for (const clock of state.clocks) {
       const warned = warnIfDue(clock, at);
-      if (warned.warnedNow) {
-        replaceClock(warned.clock);
-        emit(SYSTEM_ACTOR, 'clock.warning', { clockId: clock.id, kind: clock.kind, dueAt: clock.dueAt });
+      if (warned.raised.length) replaceClock(warned.clock);
+      for (const warning of warned.raised) {
+        emit(SYSTEM_ACTOR, 'clock.warning', { clockId: clock.id, kind: clock.kind, dueAt: clock.dueAt, fraction: warning.fraction });
       }
       const breached = breachIfDue(warned.clock, at);
       if (breached.breachedNow) {
@@ -500,7 +501,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
       cycle: 1,
       specs: [levels.policy.severity.general],
       startedAt: state.receivedAt,
-      warningAt: levels.policy.warningAt,
+      warningFractions: warningFractionsOf(levels.policy),
     });
     return clock.dueAt;
   }
@@ -643,7 +644,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     const resumed: Array<{ clockId: string; dueAt: number }> = [];
     state.clocks = state.clocks.map((c) => {
       if (c.status !== 'paused') return c;
-      const next = resumeClock(levels.calendar, c, at, levels.policy.warningAt);
+      const next = resumeClock(levels.calendar, c, at, warningFractionsOf(levels.policy));
       resumed.push({ clockId: c.id, dueAt: next.dueAt });
       return next;
     });

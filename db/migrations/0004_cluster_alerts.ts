@@ -1,6 +1,70 @@
-/** Placeholder: filled in by the change that introduces these tables. */
-import type { Kysely } from 'kysely';
+/**
+ * Possible group (cluster) adverse events: alerts raised by the cluster watch of a device model and
+ * lot, QA's decision on each, and their append-only event trail (Part 11, like complaint_events).
+ * Only the cluster watch's activities write here, keyed by the alert's deterministic ID and the
+ * event's sequence number, so a retried activity writes nothing twice.
+ */
+import { sql, type Kysely } from 'kysely';
 
-export async function up(_db: Kysely<unknown>): Promise<void> {}
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('cluster_alerts')
+    .addColumn('id', 'uuid', (c) => c.primaryKey())
+    // The cluster watch's workflow ID (`cluster-watch:<MODEL>:<LOT>`) and the alert's number in it.
+    .addColumn('watch_id', 'text', (c) => c.notNull())
+    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('model', 'text', (c) => c.notNull())
+    .addColumn('lot', 'text', (c) => c.notNull())
+    .addColumn('product_name', 'text')
+    .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('open', 'confirmed', 'dismissed')`))
+    .addColumn('flagged_at', 'timestamptz', (c) => c.notNull())
+    .addColumn('window_days', 'integer', (c) => c.notNull())
+    .addColumn('threshold', 'integer', (c) => c.notNull())
+    .addColumn('complaint_ids', sql`uuid[]`, (c) => c.notNull())
+    // The members' earliest and latest receipt: the span the window is measured on.
+    .addColumn('first_received_at', 'timestamptz', (c) => c.notNull())
+    .addColumn('last_received_at', 'timestamptz', (c) => c.notNull())
+    .addColumn('confirmed_at', 'timestamptz')
+    .addColumn('confirmed_by', 'text')
+    .addColumn('dismissed_at', 'timestamptz')
+    .addColumn('dismissed_by', 'text')
+    .addColumn('decision_reason', 'text')
+    .addColumn('last_seq', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addUniqueConstraint('cluster_alerts_watch_seq_uq', ['watch_id', 'seq'])
+    .execute();
+  // QA's list: newest first, within a status or across all.
+  await db.schema.createIndex('cluster_alerts_status_idx').on('cluster_alerts').columns(['status', 'flagged_at', 'id']).execute();
+  await db.schema.createIndex('cluster_alerts_flagged_idx').on('cluster_alerts').columns(['flagged_at', 'id']).execute();
+  // Which alerts a complaint is in.
+  await sql`create index cluster_alerts_complaints_idx on cluster_alerts using gin (complaint_ids)`.execute(db);
 
-export async function down(_db: Kysely<unknown>): Promise<void> {}
+  await db.schema
+    .createTable('cluster_alert_events')
+    .addColumn('alert_id', 'uuid', (c) => c.notNull().references('cluster_alerts.id'))
+    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('at', 'timestamptz', (c) => c.notNull())
+    .addColumn('actor_id', 'text', (c) => c.notNull())
+    .addColumn('actor_role', 'text', (c) => c.notNull())
+    .addColumn('action', 'text', (c) => c.notNull())
+    .addColumn('data', 'jsonb', (c) => c.notNull())
+    .addColumn('recorded_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addPrimaryKeyConstraint('cluster_alert_events_pk', ['alert_id', 'seq'])
+    .execute();
+  // Part 11: the trail cannot be edited or deleted, whoever asks.
+  await sql`
+    create function cluster_alert_events_append_only() returns trigger language plpgsql as $$
+    begin
+      raise exception 'cluster_alert_events is append-only: % refused', tg_op;
+    end $$`.execute(db);
+  await sql`
+    create trigger cluster_alert_events_no_change before update or delete on cluster_alert_events
+    for each row execute function cluster_alert_events_append_only()`.execute(db);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('cluster_alert_events').ifExists().execute();
+  await db.schema.dropTable('cluster_alerts').ifExists().execute();
+  await sql`drop function if exists cluster_alert_events_append_only()`.execute(db);
+}

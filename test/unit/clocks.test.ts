@@ -21,10 +21,10 @@ import type { ClockSpec } from '../../workflows/rules/sla-policy.js';
 const cal = CHINA_MAINLAND;
 const t = (iso: string) => Date.parse(iso);
 const iso = (ms: number) => new Date(ms).toISOString();
-const WARN = 0.75;
+const WARN = [0.5, 0.75];
 
 function start(specs: ClockSpec[], startedAt: string): SlaClock {
-  return startClock(cal, { kind: 'resolution', cycle: 1, specs, startedAt: t(startedAt), warningAt: WARN });
+  return startClock(cal, { kind: 'resolution', cycle: 1, specs, startedAt: t(startedAt), warningFractions: WARN });
 }
 
 describe('due times from the start', () => {
@@ -46,10 +46,14 @@ describe('due times from the start', () => {
     expect(clock.beyondCalendar).toBe(false);
   });
 
-  it('warns at three quarters of the working time', () => {
-    // 120 working minutes from Fri 17:00: 90 minutes = Fri 17:00-18:00 + Mon 09:00-09:30.
+  it('warns at each configured fraction of the working time', () => {
+    // 120 working minutes from Fri 17:00: half (60 min) = Fri 18:00; three quarters (90 min) =
+    // Fri 17:00-18:00 + Mon 09:00-09:30.
     const clock = start([{ basis: 'working', minutes: 120 }], '2026-03-06T17:00:00+08:00');
-    expect(iso(clock.warnAt)).toBe(iso(t('2026-03-09T09:30:00+08:00')));
+    expect(clock.warnings.map((w) => [w.fraction, iso(w.at)])).toEqual([
+      [0.5, iso(t('2026-03-06T18:00:00+08:00'))],
+      [0.75, iso(t('2026-03-09T09:30:00+08:00'))],
+    ]);
   });
 
   it('says so when the due time lies past the calendar’s known dates', () => {
@@ -144,14 +148,20 @@ describe('outcomes', () => {
     expect(late.clock.metAt).toBe(t('2026-03-06T14:00:00+08:00'));
   });
 
-  it('warns once, before the breach', () => {
-    // 45 working minutes in: 10:45.
-    expect(iso(clock.warnAt)).toBe(iso(t('2026-03-06T10:45:00+08:00')));
-    const warned = warnIfDue(clock, t('2026-03-06T10:50:00+08:00'));
-    expect(warned.warnedNow).toBe(true);
-    expect(warnIfDue(warned.clock, t('2026-03-06T10:55:00+08:00')).warnedNow).toBe(false);
-    expect(nextClockDeadline([clock])).toBe(clock.warnAt);
-    expect(nextClockDeadline([warned.clock])).toBe(clock.dueAt);
+  it('raises each warning once, before the breach', () => {
+    // 60 working minutes from 10:00: half at 10:30, three quarters at 10:45.
+    expect(clock.warnings.map((w) => iso(w.at))).toEqual([iso(t('2026-03-06T10:30:00+08:00')), iso(t('2026-03-06T10:45:00+08:00'))]);
+    expect(nextClockDeadline([clock])).toBe(t('2026-03-06T10:30:00+08:00'));
+    const first = warnIfDue(clock, t('2026-03-06T10:35:00+08:00'));
+    expect(first.raised.map((w) => w.fraction)).toEqual([0.5]);
+    expect(nextClockDeadline([first.clock])).toBe(t('2026-03-06T10:45:00+08:00'));
+    // Both fall due at once when the worker was away: both raised, each dated when it fell due.
+    const both = warnIfDue(clock, t('2026-03-06T10:50:00+08:00'));
+    expect(both.raised.map((w) => [w.fraction, w.raisedAt])).toEqual([[0.5, t('2026-03-06T10:30:00+08:00')], [0.75, t('2026-03-06T10:45:00+08:00')]]);
+    expect(warnIfDue(both.clock, t('2026-03-06T10:55:00+08:00')).raised).toEqual([]);
+    expect(nextClockDeadline([both.clock])).toBe(clock.dueAt);
+    // Past the due time a warning is moot: the breach says it all.
+    expect(warnIfDue(clock, t('2026-03-06T11:30:00+08:00')).raised).toEqual([]);
   });
 
   it('a cancelled clock is closed, and its open pause with it', () => {

@@ -6,6 +6,7 @@ import {
   isSampledForRevisit,
   resolutionSpecs,
   validatePolicy,
+  warningFractionsOf,
   type ClockSpec,
 } from '../../workflows/rules/sla-policy.js';
 import { effectiveSeverity, triagePriority } from '../../workflows/rules/triage.js';
@@ -43,12 +44,21 @@ describe('default service levels (domain.md)', () => {
     const broken = structuredClone(DEFAULT_POLICY);
     broken.general.firstContact = { basis: 'working', minutes: -5 };
     broken.categories.other.revisit.share = 1.5;
-    broken.warningAt = 1;
+    broken.warningFractions = [0.5, 1];
     expect(validatePolicy(broken)).toEqual([
       'general.firstContact.minutes must be a number >= 0',
       'categories.other.revisit.share must be between 0 and 1',
-      'warningAt must be between 0 and 1',
+      'warningFractions must be fractions between 0 and 1',
     ]);
+  });
+});
+
+describe('policies written before several warnings', () => {
+  it('read their single warningAt as one fraction; new ones their list; neither means the default', () => {
+    const { warningFractions: _, ...legacy } = DEFAULT_POLICY;
+    expect(warningFractionsOf({ ...legacy, warningAt: 0.75 } as never)).toEqual([0.75]);
+    expect(warningFractionsOf({ ...DEFAULT_POLICY, warningFractions: [0.25, 0.5] })).toEqual([0.25, 0.5]);
+    expect(warningFractionsOf(legacy as never)).toEqual(DEFAULT_POLICY.warningFractions);
   });
 });
 

@@ -35,9 +35,8 @@ export interface SlaClock {
   calendarId: string;
   startedAt: number;
   dueAt: number;
-  /** When the warning before a breach falls due. */
-  warnAt: number;
-  warnedAt?: number;
+  /** Warnings before a breach, one per configured fraction of the clock's time. */
+  warnings: ClockWarning[];
   pauses: ClockPause[];
   status: ClockStatus;
   metAt?: number;
@@ -47,12 +46,18 @@ export interface SlaClock {
   beyondCalendar: boolean;
 }
 
+export interface ClockWarning {
+  fraction: number;
+  at: number;
+  raisedAt?: number;
+}
+
 export interface StartClock {
   kind: ClockKind;
   cycle: number;
   specs: ClockSpec[];
   startedAt: number;
-  warningAt: number;
+  warningFractions: number[];
 }
 
 export function clockId(kind: ClockKind, cycle: number): string {
@@ -68,12 +73,12 @@ export function startClock(calendar: BusinessCalendar, start: StartClock): SlaCl
     calendarId: calendar.id,
     startedAt: start.startedAt,
     dueAt: start.startedAt,
-    warnAt: start.startedAt,
+    warnings: [],
     pauses: [],
     status: 'running',
     beyondCalendar: false,
   };
-  return withDueTimes(calendar, clock, start.warningAt);
+  return withDueTimes(calendar, clock, start.warningFractions);
 }
 
 export function isOpen(clock: SlaClock): boolean {
@@ -85,10 +90,10 @@ export function pauseClock(clock: SlaClock, at: number): SlaClock {
   return { ...clock, status: 'paused', pauses: [...clock.pauses, { from: at }] };
 }
 
-export function resumeClock(calendar: BusinessCalendar, clock: SlaClock, at: number, warningAt: number): SlaClock {
+export function resumeClock(calendar: BusinessCalendar, clock: SlaClock, at: number, warningFractions: number[]): SlaClock {
   if (clock.status !== 'paused') return clock;
   const pauses = clock.pauses.map((p) => (p.to === undefined ? { from: p.from, to: Math.max(at, p.from) } : p));
-  return withDueTimes(calendar, { ...clock, status: 'running', pauses }, warningAt);
+  return withDueTimes(calendar, { ...clock, status: 'running', pauses }, warningFractions);
 }
 
 export interface MeetResult {
@@ -98,12 +103,12 @@ export interface MeetResult {
 }
 
 /** The clock's action happened at `at`. Late is late: a met-after-due clock is breached. */
-export function meetClock(calendar: BusinessCalendar, clock: SlaClock, at: number, warningAt: number): MeetResult {
+export function meetClock(calendar: BusinessCalendar, clock: SlaClock, at: number, warningFractions: number[]): MeetResult {
   if (clock.status === 'breached') {
     return { clock: clock.metAt === undefined ? { ...clock, metAt: at } : clock, breachedNow: false };
   }
   if (clock.status === 'met') return { clock, breachedNow: false };
-  const running = clock.status === 'paused' ? resumeClock(calendar, clock, at, warningAt) : clock;
+  const running = clock.status === 'paused' ? resumeClock(calendar, clock, at, warningFractions) : clock;
   if (at > running.dueAt) {
     return { clock: { ...running, status: 'breached', breachedAt: running.dueAt, metAt: at }, breachedNow: true };
   }
@@ -123,11 +128,17 @@ export function breachIfDue(clock: SlaClock, now: number): { clock: SlaClock; br
   return { clock: { ...clock, status: 'breached', breachedAt: clock.dueAt }, breachedNow: true };
 }
 
-export function warnIfDue(clock: SlaClock, now: number): { clock: SlaClock; warnedNow: boolean } {
-  if (clock.status !== 'running' || clock.warnedAt !== undefined || now < clock.warnAt || now >= clock.dueAt) {
-    return { clock, warnedNow: false };
-  }
-  return { clock: { ...clock, warnedAt: clock.warnAt }, warnedNow: true };
+/** Raises the warnings that have fallen due (each once, dated when due); none once breached. */
+export function warnIfDue(clock: SlaClock, now: number): { clock: SlaClock; raised: ClockWarning[] } {
+  if (clock.status !== 'running' || now >= clock.dueAt) return { clock, raised: [] };
+  const raised: ClockWarning[] = [];
+  const warnings = clock.warnings.map((w) => {
+    if (w.raisedAt !== undefined || now < w.at) return w;
+    const done = { ...w, raisedAt: w.at };
+    raised.push(done);
+    return done;
+  });
+  return raised.length ? { clock: { ...clock, warnings }, raised } : { clock, raised };
 }
 
 /**
@@ -137,11 +148,11 @@ export function warnIfDue(clock: SlaClock, now: number): { clock: SlaClock; warn
 export function recomputeClock(
   calendar: BusinessCalendar,
   clock: SlaClock,
-  warningAt: number,
+  warningFractions: number[],
   specs: ClockSpec[] = clock.specs,
 ): SlaClock {
   if (!isOpen(clock)) return clock;
-  return withDueTimes(calendar, { ...clock, specs, calendarId: calendar.id }, warningAt);
+  return withDueTimes(calendar, { ...clock, specs, calendarId: calendar.id }, warningFractions);
 }
 
 /** The next instant at which something happens to one of these clocks (a warning or a breach). */
@@ -149,7 +160,8 @@ export function nextClockDeadline(clocks: SlaClock[]): number | undefined {
   let next: number | undefined;
   for (const clock of clocks) {
     if (clock.status !== 'running') continue;
-    const at = clock.warnedAt === undefined && clock.warnAt < clock.dueAt ? clock.warnAt : clock.dueAt;
+    const pending = clock.warnings.filter((w) => w.raisedAt === undefined && w.at < clock.dueAt).map((w) => w.at);
+    const at = Math.min(clock.dueAt, ...pending);
     if (next === undefined || at < next) next = at;
   }
   return next;
@@ -198,17 +210,22 @@ function dueForSpec(
   return { at: due.at, beyond: beyond || due.beyondCoverage };
 }
 
-function withDueTimes(calendar: BusinessCalendar, clock: SlaClock, warningAt: number): SlaClock {
+function withDueTimes(calendar: BusinessCalendar, clock: SlaClock, warningFractions: number[]): SlaClock {
   let due: { at: number; beyond: boolean } | undefined;
-  let warn: number | undefined;
+  let winner: ClockSpec | undefined;
   for (const spec of clock.specs) {
     const candidate = dueForSpec(calendar, spec, clock.startedAt, clock.pauses, 1);
     if (due === undefined || candidate.at < due.at) {
       due = candidate;
-      warn = dueForSpec(calendar, spec, clock.startedAt, clock.pauses, warningAt).at;
+      winner = spec;
     }
   }
-  if (due === undefined || warn === undefined) throw new Error(`clock ${clock.id} has no spec`);
-  // A warning is only worth raising if it comes before the breach and was not raised already.
-  return { ...clock, dueAt: due.at, warnAt: Math.min(warn, due.at), beyondCalendar: due.beyond };
+  if (due === undefined || winner === undefined) throw new Error(`clock ${clock.id} has no spec`);
+  // Warnings on the winning spec's own basis; one already raised stays raised (and dated).
+  const warnings = [...warningFractions].sort((a, b) => a - b).map((fraction) => {
+    const earlier = clock.warnings.find((w) => w.fraction === fraction);
+    if (earlier?.raisedAt !== undefined) return earlier;
+    return { fraction, at: Math.min(dueForSpec(calendar, winner, clock.startedAt, clock.pauses, fraction).at, due.at) };
+  });
+  return { ...clock, dueAt: due.at, warnings, beyondCalendar: due.beyond };
 }

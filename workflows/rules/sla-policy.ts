@@ -51,8 +51,10 @@ export interface ServiceLevelPolicy {
   categories: Record<Category, CategoryServiceLevel>;
   /** Resolution target by severity; the tighter of this and the category's applies. */
   severity: Record<Severity, ClockSpec>;
-  /** Fraction of a clock's time after which a warning is raised (e.g. 0.75). */
-  warningAt: number;
+  /** Fractions of a clock's time at which a warning is raised (e.g. half time, and 90 %). */
+  warningFractions: number[];
+  /** Policies written before several warnings were possible had one fraction; read, never written. */
+  warningAt?: number;
   /** A breach the supervisor has not answered within this many minutes goes up to management. */
   escalation: { unansweredBreachMinutes: number };
   /** Possible group (cluster) adverse events: complaints with patient harm on one model and lot. */
@@ -107,7 +109,7 @@ export const DEFAULT_POLICY: ServiceLevelPolicy = {
     major: { basis: 'workingDays', days: 3 },
     crisis: { basis: 'workingDays', days: 1 },
   },
-  warningAt: 0.75,
+  warningFractions: [0.5, 0.9],
   escalation: { unansweredBreachMinutes: 4 * 60 },
   clusterDetection: { windowDays: 30, threshold: 3 },
 };
@@ -133,6 +135,15 @@ export function isSampledForRevisit(complaintId: string, share: number): boolean
   return hash % 10000 < Math.round(share * 10000);
 }
 
+/**
+ * The warning fractions of a policy, whatever its age: policies stored (and recorded in running
+ * complaints' histories) before `warningFractions` existed carry a single `warningAt`.
+ */
+export function warningFractionsOf(policy: ServiceLevelPolicy): number[] {
+  if (Array.isArray(policy.warningFractions)) return policy.warningFractions;
+  return policy.warningAt !== undefined ? [policy.warningAt] : DEFAULT_POLICY.warningFractions;
+}
+
 /** Problems with a policy an admin submits ([] when fine). */
 export function validatePolicy(policy: ServiceLevelPolicy): string[] {
   const problems: string[] = [];
@@ -153,7 +164,9 @@ export function validatePolicy(policy: ServiceLevelPolicy): string[] {
     if (!(level.revisit.afterDays >= 0)) problems.push(`categories.${category}.revisit.afterDays must be >= 0`);
   }
   for (const [severity, spec] of Object.entries(policy.severity)) check(`severity.${severity}`, spec);
-  if (!(policy.warningAt > 0 && policy.warningAt < 1)) problems.push('warningAt must be between 0 and 1');
+  if (!Array.isArray(policy.warningFractions) || policy.warningFractions.some((f) => !(f > 0 && f < 1))) {
+    problems.push('warningFractions must be fractions between 0 and 1');
+  }
   if (!(policy.escalation?.unansweredBreachMinutes > 0)) problems.push('escalation.unansweredBreachMinutes must be > 0');
   const cluster = policy.clusterDetection;
   if (!(cluster?.windowDays > 0)) problems.push('clusterDetection.windowDays must be > 0');
