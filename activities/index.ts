@@ -4,6 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connect.js';
+import { createClusterActivities } from './clusters.js';
 import { createComplaintFileActivities } from './complaint-file.js';
 import { createRegulatoryActivities } from './regulatory.js';
 
@@ -20,9 +21,10 @@ export interface ActivityDeps {
   temporal?: Client;
 }
 
-export function createActivities({ db }: ActivityDeps) {
+export function createActivities({ db, temporal }: ActivityDeps) {
   return {
     ...createComplaintFileActivities(db),
+    ...createClusterActivities({ db, temporal }),
     ...createRegulatoryActivities(db),
   };
 }

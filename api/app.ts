@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { Hono } from 'hono';
 import { complaintRoutes } from './complaints.js';
 import { calendarRoutes } from './calendars.js';
+import { clusterRoutes } from './clusters.js';
 import { escalationRoutes } from './escalations.js';
 import { regulatoryReportRoutes, reportabilityRoutes } from './regulatory.js';
 import type { ApiDeps } from './deps.js';
@@ -30,6 +31,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/complaints', complaintRoutes(deps));
   app.route('/escalations', escalationRoutes(deps));
   app.route('/calendars', calendarRoutes(deps));
+  app.route('/clusters', clusterRoutes(deps));
   app.route('/regulatory-reports', regulatoryReportRoutes(deps));
   app.route('/reportability', reportabilityRoutes(deps));
 

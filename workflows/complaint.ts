@@ -12,6 +12,7 @@ import {
   allHandlersFinished,
   condition,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -81,6 +82,7 @@ import {
 } from './rules/clocks.js';
 import { refusalFor, type Action } from './rules/permissions.js';
 import {
+  DEFAULT_POLICY,
   isSampledForRevisit,
   resolutionSpecs,
   warningFractionsOf,
@@ -107,7 +109,7 @@ import { ComplaintCategory, ComplaintNumber, ComplaintSeverity, ComplaintStage, 
 const DAY = 24 * 60 * 60 * 1000;
 
 // Database writes retry until the database is back: a complaint's record must never be dropped.
-const { loadServiceLevels, recordIntake, recordProgress } = proxyActivities<ComplaintActivities>({
+const { loadServiceLevels, recordIntake, recordProgress, reportToClusterWatch } = proxyActivities<ComplaintActivities>({
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '500 milliseconds',
@@ -1134,6 +1136,23 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     policyId: policy.id,
   });
   state.number = receipt.number;
+  // Complaints with patient harm may form a group event with others of their model and lot.
+  // (Added after the first histories were recorded: running complaints replay without it.)
+  const { device, event } = input.intake;
+  if (patched('report-to-cluster-watch') && event.patientHarmed && device.model && device.lot) {
+    const detection = policy.clusterDetection ?? DEFAULT_POLICY.clusterDetection;
+    await reportToClusterWatch({
+      model: device.model,
+      lot: device.lot,
+      productName: device.productName,
+      complaintId: input.complaintId,
+      number: receipt.number,
+      receivedAt: input.receivedAt,
+      patientHarmed: event.patientHarmed,
+      windowDays: detection.windowDays,
+      threshold: detection.threshold,
+    });
+  }
   emit(input.receivedBy, 'complaint.received', {
     number: receipt.number,
     channel: input.intake.channel,

@@ -6,15 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createActivities } from '../../activities/index.js';
 import { createClusterActivities } from '../../activities/clusters.js';
 import { createApp } from '../../api/app.js';
-import { clusterRoutes } from '../../api/clusters.js';
-import { createComplaintWorker } from '../../worker/worker.js';
 import { clusterWatchId, dismissGroupEventUpdate } from '../../workflows/cluster-watch.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { SAMPLE_CREATE_BODY } from '../support/intake.js';
-import { connectDevServer } from '../support/temporal.js';
+import { connectDevServer, startWorker } from '../support/temporal.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -46,26 +43,10 @@ async function call(method: string, path: string, headers: Record<string, string
 beforeAll(async () => {
   database = await createTestDatabase();
   native = await connectDevServer();
-  const temporal = new Client({ connection: native });
-  const deps = { db: database.db, temporal };
-  // The real worker, with the cluster activities as well (until activities/index.ts registers them).
-  const worker = await createComplaintWorker({
-    connection: native,
-    namespace: 'default',
-    db: database.db,
-    taskQueue,
-    workflowBundlePath: inject('workflowBundlePath'),
-    tuning: { activities: { ...createActivities(deps), ...createClusterActivities(deps) } },
-  });
-  const running = worker.run();
-  stopWorker = async () => {
-    worker.shutdown();
-    await running;
-  };
+  stopWorker = (await startWorker(native, database.db, taskQueue)).stop;
   connection = await Connection.connect({ address: inject('temporalAddress') });
   client = new Client({ connection });
   app = createApp({ db: database.db, temporal: client, taskQueue });
-  app.route('/clusters', clusterRoutes({ db: database.db, temporal: client, taskQueue }));
   const activities = createClusterActivities({ db: database.db, temporal: client });
   const activityEnv = new MockActivityEnvironment({ taskQueue });
   report = (input) => activityEnv.run(activities.reportToClusterWatch, input);

@@ -9,9 +9,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { NativeConnection } from '@temporalio/worker';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createActivities } from '../../activities/index.js';
 import { createClusterActivities, type ReportToClusterWatchInput } from '../../activities/clusters.js';
-import { createComplaintWorker } from '../../worker/worker.js';
 import type { complaint } from '../../workflows/complaint.js';
 import {
   clusterAlertId,
@@ -29,7 +27,7 @@ import * as c from '../../workflows/contract.js';
 import type { Actor } from '../../workflows/model.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { SAMPLE_INTAKE } from '../support/intake.js';
-import { connectDevServer } from '../support/temporal.js';
+import { connectDevServer, startWorker } from '../support/temporal.js';
 
 const agent: Actor = { id: 'agent-li', role: 'agent' };
 const qa: Actor = { id: 'qa-zhou', role: 'qa' };
@@ -44,25 +42,9 @@ let client: Client;
 let worker: { stop(): Promise<void> } | undefined;
 let report: (input: ReportToClusterWatchInput) => Promise<{ watchId: string | null }>;
 
-/** The worker with the cluster activities as well (until activities/index.ts registers them). */
+/** The real worker, with every activity the application registers. */
 async function startClusterWorker() {
-  const temporal = new Client({ connection: native });
-  const deps = { db: database.db, temporal };
-  const w = await createComplaintWorker({
-    connection: native,
-    namespace: 'default',
-    db: database.db,
-    taskQueue,
-    workflowBundlePath: inject('workflowBundlePath'),
-    tuning: { activities: { ...createActivities(deps), ...createClusterActivities(deps) } },
-  });
-  const running = w.run();
-  return {
-    async stop() {
-      w.shutdown();
-      await running;
-    },
-  };
+  return startWorker(native, database.db, taskQueue);
 }
 
 beforeAll(async () => {
@@ -100,8 +82,12 @@ function device() {
   return { model: `VIP-200 ${suffix}`, lot: `l2026-${suffix}`, productName: 'Volumetric infusion pump' };
 }
 
-/** Files a real complaint on the device, received at `receivedAt`, with or without patient harm. */
-async function fileComplaint(dev: ReturnType<typeof device>, receivedAt: number, harmed = true): Promise<Member> {
+/**
+ * Files a real complaint on the device, received at `receivedAt`. Its own intake records no harm, so
+ * the complaint does not report itself: these tests feed the watch explicitly (`reportMember`, with
+ * `harmed`) to control order, timing and repeats. The end-to-end path is tested at the end.
+ */
+async function fileComplaint(dev: ReturnType<typeof device>, receivedAt: number, harmed = true, reportsItself = false): Promise<Member> {
   const complaintId = randomUUID();
   const handle = await client.workflow.start<typeof complaint>('complaint', {
     workflowId: complaintId,
@@ -112,7 +98,7 @@ async function fileComplaint(dev: ReturnType<typeof device>, receivedAt: number,
         intake: {
           ...SAMPLE_INTAKE,
           device: { ...SAMPLE_INTAKE.device, productName: dev.productName, model: dev.model, lot: dev.lot },
-          event: { ...SAMPLE_INTAKE.event, patientHarmed: harmed },
+          event: { ...SAMPLE_INTAKE.event, patientHarmed: reportsItself && harmed },
         },
         receivedAt,
         receivedBy: agent,
@@ -534,5 +520,20 @@ describe('the alert trail', () => {
     expect(event).toBeDefined();
     await expect(sql`update cluster_alert_events set action = 'x' where alert_id = ${event.alert_id}`.execute(database.db)).rejects.toThrow(/append-only/);
     await expect(sql`delete from cluster_alert_events where alert_id = ${event.alert_id}`.execute(database.db)).rejects.toThrow(/append-only/);
+  });
+});
+
+describe('end to end: complaints with patient harm report themselves', () => {
+  it('three harm complaints on one lot, filed as agents file them, raise one alert and each is told', async () => {
+    const dev = device();
+    const now = Date.now();
+    const members = [];
+    for (let i = 0; i < 3; i++) members.push(await fileComplaint(dev, now - (3 - i) * 60_000, true, true));
+    await expect.poll(async () => (await alertsOf(dev)).length, { timeout: 15_000 }).toBe(1);
+    const [alert] = await alertsOf(dev);
+    expect([...alert.complaint_ids].sort()).toEqual(members.map((m) => m.complaintId).sort());
+    for (const m of members) {
+      await expect.poll(async () => (await m.handle.query(c.stateQuery)).cluster?.clusterAlertId, { timeout: 15_000 }).toBe(alert.id);
+    }
   });
 });
