@@ -127,6 +127,47 @@ export interface ComplaintNumberSequencesTable {
   last_value: number;
 }
 
+/** A product hold: a model and lot under control (not to be shipped) until QA releases it. */
+export interface ProductHoldsTable {
+  id: string;
+  product_name: string;
+  /** Normalised: trimmed, single spaces, upper case. */
+  model: string;
+  lot: string;
+  status: 'active' | 'released';
+  placed_at: Timestamp;
+  placed_by: string;
+  placed_by_role: string;
+  reason: string;
+  first_complaint_id: string;
+  released_at: Timestamp | null;
+  released_by: string | null;
+  released_by_role: string | null;
+  release_decision: 'release' | 'scrap' | 'rework' | 'return_to_supplier' | null;
+  release_reason: string | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+/** Every complaint of the held lot, linked to the hold. */
+export interface ProductHoldComplaintsTable {
+  hold_id: string;
+  complaint_id: string;
+  linked_at: Timestamp;
+}
+
+/** The hold's append-only trail (a trigger refuses UPDATE and DELETE). */
+export interface ProductHoldEventsTable {
+  hold_id: string;
+  seq: number;
+  at: Timestamp;
+  actor_id: string;
+  actor_role: string;
+  action: 'placed' | 'complaint_linked' | 'released';
+  data: Json<Record<string, unknown>>;
+  recorded_at: CreatedAt;
+}
+
 export interface RegulatoryReportsTable {
   report_id: string;
   complaint_id: string | null;
@@ -194,6 +235,9 @@ export interface Database {
   business_calendars: BusinessCalendarsTable;
   calendar_days: CalendarDaysTable;
   complaint_number_sequences: ComplaintNumberSequencesTable;
+  product_holds: ProductHoldsTable;
+  product_hold_complaints: ProductHoldComplaintsTable;
+  product_hold_events: ProductHoldEventsTable;
   cluster_alerts: ClusterAlertsTable;
   cluster_alert_events: ClusterAlertEventsTable;
   regulatory_reports: RegulatoryReportsTable;
