@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connect.js';
 import { createClusterActivities } from './clusters.js';
 import { createComplaintFileActivities } from './complaint-file.js';
+import { createProductHoldActivities } from './product-holds.js';
 import { createRegulatoryActivities } from './regulatory.js';
 
 export type {
@@ -25,6 +26,7 @@ export function createActivities({ db, temporal }: ActivityDeps) {
   return {
     ...createComplaintFileActivities(db),
     ...createClusterActivities({ db, temporal }),
+    ...createProductHoldActivities(db),
     ...createRegulatoryActivities(db),
   };
 }

@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { complaintRoutes } from './complaints.js';
 import { calendarRoutes } from './calendars.js';
 import { clusterRoutes } from './clusters.js';
+import { productHoldRoutes } from './product-holds.js';
 import { escalationRoutes } from './escalations.js';
 import { regulatoryReportRoutes, reportabilityRoutes } from './regulatory.js';
 import type { ApiDeps } from './deps.js';
@@ -32,6 +33,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/escalations', escalationRoutes(deps));
   app.route('/calendars', calendarRoutes(deps));
   app.route('/clusters', clusterRoutes(deps));
+  app.route('/product-holds', productHoldRoutes(deps));
   app.route('/regulatory-reports', regulatoryReportRoutes(deps));
   app.route('/reportability', reportabilityRoutes(deps));
 

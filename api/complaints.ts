@@ -19,6 +19,7 @@ import { NotConfirmedInTime, withinActionTimeout } from './deadline.js';
 import { problem } from './problems.js';
 import { parseBody, parseListQuery } from './request.js';
 import { withIsoInstants } from './instants.js';
+import { holdsForLot } from './product-holds.js';
 import { toRecord, toSummary } from './record.js';
 import {
   actionSchemas,
@@ -203,8 +204,12 @@ export function complaintRoutes(deps: ApiDeps) {
     if (!UUID.test(id)) return notFound(c);
     const row = await db.selectFrom('complaints').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return notFound(c);
-    const state = await liveState(id);
-    return c.json({ record: toRecord(row), state: state ? withIsoInstants(state) : null, live: state !== undefined });
+    const [state, productHolds] = await Promise.all([
+      liveState(id),
+      row.device_model && row.device_lot ? holdsForLot(db, row.device_model, row.device_lot) : Promise.resolve([]),
+    ]);
+    // Holds on the complaint's model and lot, whichever complaint placed them.
+    return c.json({ record: toRecord(row), productHolds, state: state ? withIsoInstants(state) : null, live: state !== undefined });
   });
 
   app.get('/:id/events', async (c) => {

@@ -109,7 +109,7 @@ import { ComplaintCategory, ComplaintNumber, ComplaintSeverity, ComplaintStage, 
 const DAY = 24 * 60 * 60 * 1000;
 
 // Database writes retry until the database is back: a complaint's record must never be dropped.
-const { loadServiceLevels, recordIntake, recordProgress, reportToClusterWatch } = proxyActivities<ComplaintActivities>({
+const { loadServiceLevels, recordIntake, recordProgress, reportToClusterWatch, placeProductHold } = proxyActivities<ComplaintActivities>({
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '500 milliseconds',
@@ -566,6 +566,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
       });
       // A crisis (media, a severe conflict) goes straight to management's crisis team.
       if (crisisNow) escalate(a.actor, 'management', 'supervisor', 'crisis: ' + (a.rationale ?? 'assessed as a crisis'));
+      if (first && a.category === 'product_performance') holdTheLot(a.actor, at);
       if (first) {
         // The category's clocks count from receipt: the time spent classifying is the company's.
         begin('firstResponse', state.receivedAt);
@@ -982,6 +983,29 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     // Each case of a confirmed group event is filed as an individual report within 24 hours.
     openReport('cn.group.individual', g.day0, g.confirmedBy, `group event ${g.clusterAlertId} confirmed`);
   });
+  /** A quality complaint puts its model and lot on hold (not to be shipped) until QA releases it. */
+  function holdTheLot(actor: Actor, at: number): void {
+    const { productName, model, lot } = input.intake.device;
+    if (!model || !lot) return;
+    commands.push(async () => {
+      // Added after the first histories were recorded: running complaints replay without it.
+      if (!patched('product-hold')) return;
+      const hold = await placeProductHold({
+        complaintId: state.complaintId,
+        productName,
+        model,
+        lot,
+        actor,
+        reason: `quality complaint ${state.number ?? state.complaintId}`,
+        at,
+      });
+      if (!state.productHolds.some((h) => h.holdId === hold.holdId)) {
+        state.productHolds.push({ holdId: hold.holdId, model, lot, status: hold.status });
+      }
+      emit(SYSTEM_ACTOR, hold.created ? 'product.hold_placed' : 'product.hold_linked', { holdId: hold.holdId, model, lot, status: hold.status });
+    });
+  }
+
   setHandler(productHoldReleasedSignal, async (r) => {
     await condition(() => ready);
     const hold = state.productHolds.find((h) => h.holdId === r.holdId);

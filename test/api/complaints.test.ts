@@ -104,6 +104,18 @@ describe('a complaint’s whole life through HTTP', () => {
       expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(200);
       expect(res.body.state.stage).toBe(stage);
     }
+    // A quality complaint put its model and lot on hold, visible on the complaint, listed for QA.
+    await expect.poll(async () => (await call('GET', base, agent)).body.productHolds.length, { timeout: 10_000 }).toBe(1);
+    const [hold] = (await call('GET', base, agent)).body.productHolds as Json[];
+    expect(hold).toMatchObject({ model: 'VIP-200', lot: 'L2026-0917', status: 'active', firstComplaintId: id });
+    expect((await call('GET', '/product-holds?status=active', as('qa-zhao', 'qa'))).body.items.map((h: Json) => h.holdId)).toContain(hold.holdId);
+    expect((await post(`/product-holds/${hold.holdId}/release`, agent, { decision: 'release', reason: 'x' })).status).toBe(403);
+    const released = await post(`/product-holds/${hold.holdId}/release`, as('qa-zhao', 'qa'), { decision: 'release', reason: 'sensor drift confined to returned units; lot passes retest' });
+    expect(released.status).toBe(200);
+    await expect
+      .poll(async () => ((await call('GET', `${base}/events`, agent)).body.items as Json[]).find((e) => e.action === 'product.hold_released')?.data.decision, { timeout: 10_000 })
+      .toBe('release');
+
     // The revisit timer (0 days under this policy) falls due, then the revisit closes the case.
     await expect.poll(async () => (await call('GET', base, agent)).body.state.revisit.due, { timeout: 10_000 }).toBe(true);
     res = await post(`${base}/revisit`, agent, { deviceWorking: true, solvedAtRoot: true, score: 5 });
