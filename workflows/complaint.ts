@@ -870,6 +870,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
       startedBy: actor,
       reason,
       notifyWorkflowId: state.complaintId,
+      reminders: policy?.regulatoryReminders ?? DEFAULT_POLICY.regulatoryReminders,
     };
     // Reports outlive the complaint if need be: the legal duty does not end with a withdrawal.
     commands.push(async () => {

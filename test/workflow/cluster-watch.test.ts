@@ -535,5 +535,13 @@ describe('end to end: complaints with patient harm report themselves', () => {
     for (const m of members) {
       await expect.poll(async () => (await m.handle.query(c.stateQuery)).cluster?.clusterAlertId, { timeout: 15_000 }).toBe(alert.id);
     }
+    // QA confirms: each complaint files its own individual report within 24 hours of day 0.
+    await watchOf(dev).executeUpdate(confirmGroupEventUpdate, { args: [{ actor: qa, reason: 'one lot, one failure mode' }] });
+    const day0 = new Date(alert.flagged_at).getTime();
+    for (const m of members) {
+      await expect
+        .poll(async () => (await m.handle.query(c.stateQuery)).regulatory.reports.find((r) => r.ruleId === 'cn.group.individual')?.dueAt, { timeout: 15_000 })
+        .toBe(day0 + 24 * 3_600_000);
+    }
   });
 });

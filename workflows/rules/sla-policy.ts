@@ -57,6 +57,8 @@ export interface ServiceLevelPolicy {
   warningAt?: number;
   /** A breach the supervisor has not answered within this many minutes goes up to management. */
   escalation: { unansweredBreachMinutes: number };
+  /** Reminders before a report to a regulator is due: fractions of its time, and hours before. */
+  regulatoryReminders?: { fractions: number[]; hoursBeforeDue: number[] };
   /** Possible group (cluster) adverse events: complaints with patient harm on one model and lot. */
   clusterDetection: {
     windowDays: number;
@@ -111,6 +113,7 @@ export const DEFAULT_POLICY: ServiceLevelPolicy = {
   },
   warningFractions: [0.5, 0.9],
   escalation: { unansweredBreachMinutes: 4 * 60 },
+  regulatoryReminders: { fractions: [0.5], hoursBeforeDue: [24] },
   clusterDetection: { windowDays: 30, threshold: 3 },
 };
 
