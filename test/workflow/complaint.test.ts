@@ -4,9 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { writeFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHINA_MAINLAND } from '../../db/reference/calendars.js';
@@ -17,6 +15,7 @@ import type { Actor } from '../../workflows/model.js';
 import { addWorkingTime, workingTimeBetween } from '../../workflows/rules/calendar.js';
 import { DEFAULT_POLICY } from '../../workflows/rules/sla-policy.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { recordHistory } from '../support/history.js';
 import { SAMPLE_INTAKE } from '../support/intake.js';
 import { startTimeSkipping, startWorker } from '../support/temporal.js';
 
@@ -108,17 +107,6 @@ async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const cause = (err as WorkflowUpdateFailedError).cause;
   expect(cause).toBeInstanceOf(ApplicationFailure);
   return cause as ApplicationFailure;
-}
-
-/**
- * With RECORD_HISTORIES=1 the tests save their workflows' histories under test/replay/histories,
- * where the replay test proves every later version of the code still replays them. Record only
- * from code that has been released; never overwrite a history to make a replay pass.
- */
-async function recordHistory(handle: Handle, name: string) {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  const file = new URL(`../replay/histories/${name}.json`, import.meta.url);
-  writeFileSync(file, historyToJSON(await handle.fetchHistory()));
 }
 
 async function storedEvents(complaintId: string) {

@@ -12,6 +12,7 @@ import * as c from '../../workflows/contract.js';
 import { recordMediationOutcomeUpdate, recordSessionUpdate, type mediation } from '../../workflows/mediation.js';
 import type { Actor } from '../../workflows/model.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { recordHistory } from '../support/history.js';
 import { SAMPLE_INTAKE } from '../support/intake.js';
 import { startTimeSkipping, startWorker } from '../support/temporal.js';
 
@@ -111,6 +112,8 @@ describe('mediation', () => {
     expect(closed.stage).toBe('closed');
     expect(closed.legal).toMatchObject({ outcome: 'court dismissed the claim', closedBy: supervisor });
     expect(await handle.result()).toMatchObject({ stage: 'closed' });
+    await recordHistory(handle, 'mediation-failed-legal-route-closed');
+    await recordHistory(mediationHandle, 'mediation-failed');
   });
 
   it('out of time: the deadline passes without an outcome, and the case takes the legal route', async () => {

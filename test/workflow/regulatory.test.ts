@@ -15,6 +15,7 @@ import type { Actor } from '../../workflows/model.js';
 import { recordSubmissionUpdate, reportStateQuery, type regulatoryReport } from '../../workflows/regulatory-report.js';
 import { reportDue, reportingRule } from '../../workflows/rules/regulatory.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { recordHistory } from '../support/history.js';
 import { SAMPLE_INTAKE } from '../support/intake.js';
 import { startTimeSkipping, startWorker } from '../support/temporal.js';
 
@@ -125,6 +126,9 @@ describe('QA decides; the report runs on its own legal clock', () => {
     const row = await database.db.selectFrom('regulatory_reports').selectAll().where('report_id', '=', reportId).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'submitted', submission_reference: 'NMPA-2026-0042', jurisdiction: 'CN', rule_id: 'cn.serious' });
     await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.result();
+    await recordHistory(handle, 'reportable-serious-injury-then-withdrawn');
+    await recordHistory(handleReport, 'regulatory-report-cn-serious-late');
   });
 
   it('new facts (the injury was a death) tighten the clock to 7 days from the original day 0', async () => {
