@@ -194,6 +194,16 @@ function localDayOf(timeZone: string, at: number): number {
   return Math.floor(wallClock(timeZone, at) / DAY_MS);
 }
 
+/** The local date ('YYYY-MM-DD') in a time zone at an instant; for rules that count days, not hours. */
+export function localDateInZone(timeZone: string, at: number): string {
+  return formatDate(localDayOf(timeZone, at));
+}
+
+/** The instant a local date begins in a time zone (a midnight skipped by DST: the first instant after). */
+export function startOfLocalDateInZone(timeZone: string, date: string): number {
+  return wallToInstant(timeZone, parseDate(date) * DAY_MS);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Validation and the parsed form every computation works on.
 

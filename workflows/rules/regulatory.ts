@@ -36,7 +36,7 @@
  *   no clock and are proposed only when the caller flags a significant rise (`trendIncrease`).
  * - Time zones: CN Asia/Shanghai, US America/New_York (FDA's seat), EU Europe/Brussels.
  */
-import { addCalendarDays, addWorkDays, type BusinessCalendar } from './calendar.js';
+import { addCalendarDays, addWorkDays, localDateInZone, startOfLocalDateInZone, type BusinessCalendar } from './calendar.js';
 
 export type Jurisdiction = 'CN' | 'US' | 'EU';
 
@@ -483,58 +483,8 @@ export interface ReportDue {
 
 const HOUR_MS = 3_600_000;
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      calendar: 'gregory',
-      numberingSystem: 'latn',
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** The zone's wall-clock reading at `at`, expressed as if it were a UTC instant (whole seconds). */
-function wallClock(timeZone: string, at: number): number {
-  const p: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(at)) {
-    if (part.type !== 'literal') p[part.type] = Number(part.value);
-  }
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour % 24, p.minute, p.second);
-}
-
-function offsetAt(timeZone: string, at: number): number {
-  return wallClock(timeZone, Math.floor(at / 1000) * 1000) - Math.floor(at / 1000) * 1000;
-}
-
-function localDateIn(timeZone: string, at: number): string {
-  return new Date(wallClock(timeZone, at)).toISOString().slice(0, 10);
-}
-
-/**
- * The instant the local date begins in the zone. None of the three zones changes its clocks at
- * midnight, so local midnight always exists once; two refinements settle the offset.
- */
-function startOfLocalDate(timeZone: string, date: string): number {
-  const wall = Date.parse(`${date}T00:00:00Z`);
-  let at = wall - offsetAt(timeZone, wall);
-  at = wall - offsetAt(timeZone, at);
-  return at;
-}
-
 function endOfLocalDate(timeZone: string, date: string): number {
-  return startOfLocalDate(timeZone, addCalendarDays(date, 1)) - 1;
+  return startOfLocalDateInZone(timeZone, addCalendarDays(date, 1)) - 1;
 }
 
 /**
@@ -551,14 +501,14 @@ export function reportDue(rule: ReportingRule, day0: number, calendars: Regulato
     case 'hours':
       return { dueAt: day0 + clock.amount * HOUR_MS, beyondCoverage: false };
     case 'calendarDays': {
-      const dueDate = addCalendarDays(localDateIn(timeZone, day0), clock.amount);
+      const dueDate = addCalendarDays(localDateInZone(timeZone, day0), clock.amount);
       return { dueAt: endOfLocalDate(timeZone, dueDate), dueDate, beyondCoverage: false };
     }
     case 'workDays': {
       if (rule.jurisdiction === 'EU') throw new RangeError(`Rule ${rule.id}: no EU business calendar for a work-day clock`);
       const calendar = calendars?.[rule.jurisdiction];
       if (!calendar) throw new RangeError(`Rule ${rule.id}: the ${rule.jurisdiction} business calendar is missing`);
-      const { date, beyondCoverage } = addWorkDays(calendar, localDateIn(timeZone, day0), clock.amount);
+      const { date, beyondCoverage } = addWorkDays(calendar, localDateInZone(timeZone, day0), clock.amount);
       return { dueAt: endOfLocalDate(timeZone, date), dueDate: date, beyondCoverage };
     }
   }
