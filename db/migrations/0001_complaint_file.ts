@@ -4,6 +4,7 @@
  * the clocks run on (service-level policies, business calendars).
  */
 import { sql, type Kysely } from 'kysely';
+import { createAuditTrail, dropAuditTrail } from './audit-trail.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -89,28 +90,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .where(sql.ref('sla_breached'), '=', true)
     .execute();
 
-  await db.schema
-    .createTable('complaint_events')
-    .addColumn('complaint_id', 'uuid', (c) => c.notNull().references('complaints.id'))
-    .addColumn('seq', 'integer', (c) => c.notNull())
-    .addColumn('at', 'timestamptz', (c) => c.notNull())
-    .addColumn('actor_id', 'text', (c) => c.notNull())
-    .addColumn('actor_role', 'text', (c) => c.notNull())
-    .addColumn('action', 'text', (c) => c.notNull())
-    .addColumn('data', 'jsonb', (c) => c.notNull())
-    .addColumn('recorded_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addPrimaryKeyConstraint('complaint_events_pk', ['complaint_id', 'seq'])
-    .execute();
+  await createAuditTrail(db, { table: 'complaint_events', subject: { column: 'complaint_id', references: 'complaints.id' } });
   await db.schema.createIndex('complaint_events_action_idx').on('complaint_events').columns(['action', 'at']).execute();
-  // Part 11: the audit trail cannot be edited or deleted, whoever asks.
-  await sql`
-    create function complaint_events_append_only() returns trigger language plpgsql as $$
-    begin
-      raise exception 'complaint_events is append-only: % refused', tg_op;
-    end $$`.execute(db);
-  await sql`
-    create trigger complaint_events_no_change before update or delete on complaint_events
-    for each row execute function complaint_events_append_only()`.execute(db);
 
   await db.schema
     .createTable('sla_clocks')
@@ -171,11 +152,14 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     'business_calendars',
     'sla_policies',
     'sla_clocks',
-    'complaint_events',
+  ]) {
+    await db.schema.dropTable(table).ifExists().execute();
+  }
+  await dropAuditTrail(db, 'complaint_events');
+  for (const table of [
     'complaints',
     'complaint_number_sequences',
   ]) {
     await db.schema.dropTable(table).ifExists().execute();
   }
-  await sql`drop function if exists complaint_events_append_only()`.execute(db);
 }

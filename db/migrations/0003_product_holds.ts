@@ -6,6 +6,7 @@
  * so the same lot spelt two ways is one hold.
  */
 import { sql, type Kysely } from 'kysely';
+import { createAuditTrail, dropAuditTrail } from './audit-trail.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -59,32 +60,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // The holds of a complaint.
   await db.schema.createIndex('product_hold_complaints_complaint_idx').on('product_hold_complaints').column('complaint_id').execute();
 
-  await db.schema
-    .createTable('product_hold_events')
-    .addColumn('hold_id', 'uuid', (c) => c.notNull().references('product_holds.id'))
-    .addColumn('seq', 'integer', (c) => c.notNull())
-    .addColumn('at', 'timestamptz', (c) => c.notNull())
-    .addColumn('actor_id', 'text', (c) => c.notNull())
-    .addColumn('actor_role', 'text', (c) => c.notNull())
-    .addColumn('action', 'text', (c) => c.notNull().check(sql`action in ('placed', 'complaint_linked', 'released')`))
-    .addColumn('data', 'jsonb', (c) => c.notNull())
-    .addColumn('recorded_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addPrimaryKeyConstraint('product_hold_events_pk', ['hold_id', 'seq'])
-    .execute();
-  // Part 11: the trail cannot be edited or deleted, whoever asks.
-  await sql`
-    create function product_hold_events_append_only() returns trigger language plpgsql as $$
-    begin
-      raise exception 'product_hold_events is append-only: % refused', tg_op;
-    end $$`.execute(db);
-  await sql`
-    create trigger product_hold_events_no_change before update or delete on product_hold_events
-    for each row execute function product_hold_events_append_only()`.execute(db);
+  await createAuditTrail(db, {
+    table: 'product_hold_events',
+    subject: { column: 'hold_id', references: 'product_holds.id' },
+    actions: ['placed', 'complaint_linked', 'released'],
+  });
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await db.schema.dropTable('product_hold_events').ifExists().execute();
+  await dropAuditTrail(db, 'product_hold_events');
   await db.schema.dropTable('product_hold_complaints').ifExists().execute();
   await db.schema.dropTable('product_holds').ifExists().execute();
-  await sql`drop function if exists product_hold_events_append_only()`.execute(db);
 }

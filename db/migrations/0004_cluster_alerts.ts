@@ -5,6 +5,7 @@
  * event's sequence number, so a retried activity writes nothing twice.
  */
 import { sql, type Kysely } from 'kysely';
+import { createAuditTrail, dropAuditTrail } from './audit-trail.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -40,31 +41,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // Which alerts a complaint is in.
   await sql`create index cluster_alerts_complaints_idx on cluster_alerts using gin (complaint_ids)`.execute(db);
 
-  await db.schema
-    .createTable('cluster_alert_events')
-    .addColumn('alert_id', 'uuid', (c) => c.notNull().references('cluster_alerts.id'))
-    .addColumn('seq', 'integer', (c) => c.notNull())
-    .addColumn('at', 'timestamptz', (c) => c.notNull())
-    .addColumn('actor_id', 'text', (c) => c.notNull())
-    .addColumn('actor_role', 'text', (c) => c.notNull())
-    .addColumn('action', 'text', (c) => c.notNull())
-    .addColumn('data', 'jsonb', (c) => c.notNull())
-    .addColumn('recorded_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addPrimaryKeyConstraint('cluster_alert_events_pk', ['alert_id', 'seq'])
-    .execute();
-  // Part 11: the trail cannot be edited or deleted, whoever asks.
-  await sql`
-    create function cluster_alert_events_append_only() returns trigger language plpgsql as $$
-    begin
-      raise exception 'cluster_alert_events is append-only: % refused', tg_op;
-    end $$`.execute(db);
-  await sql`
-    create trigger cluster_alert_events_no_change before update or delete on cluster_alert_events
-    for each row execute function cluster_alert_events_append_only()`.execute(db);
+  await createAuditTrail(db, { table: 'cluster_alert_events', subject: { column: 'alert_id', references: 'cluster_alerts.id' } });
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await db.schema.dropTable('cluster_alert_events').ifExists().execute();
+  await dropAuditTrail(db, 'cluster_alert_events');
   await db.schema.dropTable('cluster_alerts').ifExists().execute();
-  await sql`drop function if exists cluster_alert_events_append_only()`.execute(db);
 }

@@ -149,6 +149,11 @@ describe('a complaint through all six stages', () => {
     const events = await storedEvents(complaintId);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events.at(-1)?.seq).toBe(row.last_seq);
+    // The trail is evidence: the database itself refuses to edit or delete it (Part 11).
+    await expect(database.db.updateTable('complaint_events').set({ action: 'edited' }).where('complaint_id', '=', complaintId).execute()).rejects.toThrow(
+      /complaint_events is append-only: UPDATE refused/,
+    );
+    await expect(database.db.deleteFrom('complaint_events').where('complaint_id', '=', complaintId).execute()).rejects.toThrow(/append-only: DELETE refused/);
     const stages = events.filter((e) => e.action === 'stage.changed').map((e) => (e.data as { to: string }).to);
     expect(stages).toEqual(['assessment', 'investigation', 'resolution', 'feedback', 'revisit', 'closed']);
     expect(events.find((e) => e.action === 'remedy.approved')).toMatchObject({ actor_id: supervisor.id, actor_role: 'supervisor' });
