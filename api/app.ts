@@ -4,6 +4,9 @@
  */
 import { sql } from 'kysely';
 import { Hono } from 'hono';
+import { actorForToken } from '../db/users.js';
+import type { ActorEnv } from './actor.js';
+import { adminRoutes, meRoutes } from './admin.js';
 import { complaintRoutes } from './complaints.js';
 import { calendarRoutes } from './calendars.js';
 import { clusterRoutes } from './clusters.js';
@@ -15,7 +18,12 @@ import { problem } from './problems.js';
 import { refusalResponse } from './temporal-errors.js';
 
 export function createApp(deps: ApiDeps) {
-  const app = new Hono();
+  const app = new Hono<ActorEnv>();
+  // Every route that signs its caller in resolves bearer tokens against the users in PostgreSQL.
+  app.use('*', async (c, next) => {
+    c.set('resolveActor', (token) => actorForToken(deps.db, token));
+    await next();
+  });
 
   /** 200 only when both systems of record answer; 503 names what is down. */
   app.get('/healthz', async (c) => {
@@ -29,6 +37,8 @@ export function createApp(deps: ApiDeps) {
     return c.json({ status: ok ? 'ok' : 'unavailable', postgres, temporal }, ok ? 200 : 503);
   });
 
+  app.route('/me', meRoutes());
+  app.route('/admin', adminRoutes(deps));
   app.route('/complaints', complaintRoutes(deps));
   app.route('/escalations', escalationRoutes(deps));
   app.route('/calendars', calendarRoutes(deps));

@@ -8,7 +8,7 @@ import { loadCalendar, saveCalendar } from '../db/reference-data.js';
 import { calendarCorrectedSignal } from '../workflows/contract.js';
 import { FINAL_STAGES } from '../workflows/model.js';
 import { validateCalendar, type BusinessCalendar } from '../workflows/rules/calendar.js';
-import { requireActor, type ActorEnv } from './actor.js';
+import { allow, requireActor, type ActorEnv } from './actor.js';
 import type { ApiDeps } from './deps.js';
 import { problem } from './problems.js';
 import { parseBody } from './request.js';
@@ -24,9 +24,8 @@ export function calendarRoutes({ db, temporal }: ApiDeps) {
     return c.json(calendar);
   });
 
-  app.put('/:id', async (c) => {
+  app.put('/:id', allow('admin'), async (c) => {
     const actor = c.get('actor');
-    if (actor.role !== 'admin') return problem(c, 403, 'forbidden', 'Not allowed for your role', 'calendars are kept by an admin');
     const body = await parseBody(c, calendarSchema);
     if (!body.ok) return body.response;
     const { reason, ...fields } = body.value;

@@ -9,11 +9,11 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { Hono, type Context } from 'hono';
 import { type ComplaintInput, type ComplaintState, type FiledReceipt, type ComplaintView, escalateSignal, filedUpdate, stateQuery } from '../workflows/contract.js';
 import * as contract from '../workflows/contract.js';
-import type { IntakeRecord, Stage } from '../workflows/model.js';
+import type { IntakeRecord, Role, Stage } from '../workflows/model.js';
 import type { complaint } from '../workflows/complaint.js';
 import { recordMediationOutcomeUpdate, recordSessionUpdate } from '../workflows/mediation.js';
-import { refusalFor } from '../workflows/rules/permissions.js';
-import { requireActor, type ActorEnv } from './actor.js';
+import { ACTION_RULES, refusalFor, type Action } from '../workflows/rules/permissions.js';
+import { allow, requireActor, type ActorEnv } from './actor.js';
 import type { ApiDeps } from './deps.js';
 import { NotConfirmedInTime, withinActionTimeout } from './deadline.js';
 import { problem } from './problems.js';
@@ -66,6 +66,39 @@ const ACTION_UPDATES: Record<ActionPath, AnyAction> = {
   'legal-closure': contract.closeLegalRouteUpdate,
 };
 
+/** Each action path → the workflow's action name, whose roles the edge enforces too (403 before the body is read). */
+const ACTION_OF_PATH: Record<ActionPath, Action[]> = {
+  'verify-complainant': ['verifyComplainant'],
+  'verify-item': ['verifyItem'],
+  contacts: ['recordContact'],
+  acknowledgement: ['acknowledge'],
+  'complete-intake': ['completeIntake'],
+  assessment: ['assess', 'reassess'],
+  responses: ['respond'],
+  findings: ['recordFinding'],
+  'root-cause': ['setRootCause'],
+  'waive-investigation': ['waiveInvestigation'],
+  'await-customer': ['awaitCustomer'],
+  'customer-response': ['customerResponded'],
+  'complete-investigation': ['completeInvestigation'],
+  remedy: ['proposeRemedy'],
+  'remedy-approval': ['approveRemedy'],
+  'customer-decision': ['recordCustomerDecision'],
+  feedback: ['recordFeedback'],
+  revisit: ['recordRevisit'],
+  withdrawal: ['withdraw'],
+  assignment: ['reassign'],
+  notes: ['addNote'],
+  'breach-answers': ['answerBreach'],
+  reportability: ['decideReportability'],
+  'legal-closure': ['closeLegalRoute'],
+};
+
+/** The roles that may take an action at some stage; the workflow checks the stage (and the role again). */
+export function rolesForActionPath(path: ActionPath): Role[] {
+  return [...new Set(ACTION_OF_PATH[path].flatMap((action) => ACTION_RULES[action].roles))];
+}
+
 /** Instants travel as ISO strings in JSON and as epoch milliseconds inside the workflow. */
 const toMs = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
 
@@ -99,7 +132,7 @@ export function complaintRoutes(deps: ApiDeps) {
   const notFound = (c: Ctx) => problem(c, 404, 'notFound', 'No such complaint', 'no complaint with this id');
 
   // ---- File a complaint ----------------------------------------------------------------------
-  app.post('/', async (c) => {
+  app.post('/', allow(...ACTION_RULES.verifyComplainant.roles), async (c) => {
     const actor = c.get('actor');
     const key = c.req.header('idempotency-key');
     if (key !== undefined && (key.length < 1 || key.length > 200)) {
@@ -107,8 +140,6 @@ export function complaintRoutes(deps: ApiDeps) {
         { pointer: '/header/idempotency-key', message: 'must be 1 to 200 characters' },
       ]);
     }
-    const refusal = refusalFor('verifyComplainant', 'intake', actor.role);
-    if (refusal) return problem(c, 403, 'forbidden', 'Not allowed for your role', 'filing a complaint needs the role agent or supervisor');
     const body = await parseBody(c, createComplaintSchema);
     if (!body.ok) return body.response;
     const b = body.value;
@@ -185,14 +216,23 @@ export function complaintRoutes(deps: ApiDeps) {
     let query = db.selectFrom('complaints').selectAll();
     if (q.stage) query = query.where('stage', '=', q.stage);
     if (q.category) query = query.where('category', '=', q.category);
+    if (q.severity) query = query.where('severity', '=', q.severity);
+    if (q.model) query = query.where('device_model', '=', q.model);
+    if (q.lot) query = query.where('device_lot', '=', q.lot);
     if (q.owner) query = query.where('owner_id', '=', q.owner);
     if (q.breached) query = query.where('sla_breached', '=', q.breached === 'true');
+    if (q.reportable) query = query.where('marked_for_regulator', '=', q.reportable === 'true');
+    if (q.receivedFrom) query = query.where('received_at', '>=', new Date(q.receivedFrom));
+    if (q.receivedTo) query = query.where('received_at', '<=', new Date(q.receivedTo));
+    // Keyset paging on (received_at, id), in the order asked for.
+    const newest = q.sort === 'newest';
+    const beyond = newest ? '<' : '>';
     if (cursor) {
-      query = query.where((eb) =>
-        eb.or([eb('received_at', '<', new Date(cursor.at)), eb.and([eb('received_at', '=', new Date(cursor.at)), eb('id', '<', cursor.id)])]),
-      );
+      const at = new Date(cursor.at);
+      query = query.where((eb) => eb.or([eb('received_at', beyond, at), eb.and([eb('received_at', '=', at), eb('id', beyond, cursor.id)])]));
     }
-    const rows = await query.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+    const direction = newest ? 'desc' : 'asc';
+    const rows = await query.orderBy('received_at', direction).orderBy('id', direction).limit(q.limit + 1).execute();
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
     const nextCursor = rows.length > q.limit && last ? encodeCursor({ at: new Date(last.received_at).toISOString(), id: last.id }) : null;
@@ -240,7 +280,7 @@ export function complaintRoutes(deps: ApiDeps) {
 
   // ---- Stage actions -------------------------------------------------------------------------
   for (const [path, update] of Object.entries(ACTION_UPDATES) as Array<[ActionPath, AnyAction]>) {
-    app.post(`/:id/${path}`, async (c) => {
+    app.post(`/:id/${path}`, allow(...rolesForActionPath(path)), async (c) => {
       const id = c.req.param('id');
       if (!UUID.test(id)) return notFound(c);
       const body = await parseBody(c, actionSchemas[path]);
@@ -268,7 +308,7 @@ export function complaintRoutes(deps: ApiDeps) {
   }
 
   // ---- Escalation: a supervisor's signal -----------------------------------------------------
-  app.post('/:id/escalations', async (c) => {
+  app.post('/:id/escalations', allow(...ACTION_RULES.escalate.roles), async (c) => {
     const id = c.req.param('id');
     if (!UUID.test(id)) return notFound(c);
     const actor = c.get('actor');
@@ -297,7 +337,7 @@ export function complaintRoutes(deps: ApiDeps) {
     return { ok: true, mediationId: state.mediation.mediationId };
   }
 
-  app.post('/:id/mediation/sessions', async (c) => {
+  app.post('/:id/mediation/sessions', allow('agent', 'supervisor'), async (c) => {
     const body = await parseBody(c, mediationSessionSchema);
     if (!body.ok) return body.response;
     const current = await currentMediation(c, c.req.param('id'));
@@ -310,7 +350,7 @@ export function complaintRoutes(deps: ApiDeps) {
     return c.json({ mediation: withIsoInstants(result) });
   });
 
-  app.post('/:id/mediation/outcome', async (c) => {
+  app.post('/:id/mediation/outcome', allow('supervisor'), async (c) => {
     const body = await parseBody(c, mediationOutcomeSchema);
     if (!body.ok) return body.response;
     const current = await currentMediation(c, c.req.param('id'));

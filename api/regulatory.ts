@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import { recordSubmissionUpdate, reportStateQuery, type RegulatoryReportState } from '../workflows/regulatory-report.js';
 import { awarenessDay0, proposeReportability, reportDue } from '../workflows/rules/regulatory.js';
 import { loadCalendar } from '../db/reference-data.js';
-import { requireActor, type ActorEnv } from './actor.js';
+import { allow, requireActor, type ActorEnv } from './actor.js';
 import { encodeCursor } from './cursor.js';
 import { NotConfirmedInTime, withinActionTimeout } from './deadline.js';
 import type { ApiDeps } from './deps.js';
@@ -86,7 +86,7 @@ export function regulatoryReportRoutes(deps: ApiDeps) {
     return c.json(state ? withIsoInstants(state) : { reportId, status: row.status, events: withIsoInstants(row.events) });
   });
 
-  app.post('/:reportId/submission', async (c) => {
+  app.post('/:reportId/submission', allow('qa'), async (c) => {
     const reportId = c.req.param('reportId');
     const body = await parseBody(c, submissionSchema);
     if (!body.ok) return body.response;
@@ -119,7 +119,7 @@ export function reportabilityRoutes({ db }: ApiDeps) {
   app.use('*', requireActor);
 
   /** What the rules propose for these facts, with each clock's due time; nothing is recorded. */
-  app.post('/proposal', async (c) => {
+  app.post('/proposal', allow('qa', 'supervisor'), async (c) => {
     const body = await parseBody(c, proposalSchema);
     if (!body.ok) return body.response;
     const [CN, US] = await Promise.all([loadCalendar(db, 'CN'), loadCalendar(db, 'US-FED')]);

@@ -183,14 +183,28 @@ export const regulatoryListQuerySchema = z.strictObject({
   cursor: z.string().max(500).optional(),
 });
 
-export const listQuerySchema = z.strictObject({
-  stage: z.enum(STAGES).optional(),
-  category: z.enum(CATEGORIES).optional(),
-  owner: text(100).optional(),
-  breached: z.enum(['true', 'false']).optional(),
-  limit: z.coerce.number().int('must be a whole number').min(1).max(200).default(50),
-  cursor: z.string().max(500).optional(),
-});
+const flag = z.enum(['true', 'false']);
+/** Filters are facts of the case, never personal data: names and contacts are not search keys. */
+export const listQuerySchema = z
+  .strictObject({
+    stage: z.enum(STAGES).optional(),
+    category: z.enum(CATEGORIES).optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    model: text(100).optional(),
+    lot: text(100).optional(),
+    owner: text(100).optional(),
+    breached: flag.optional(),
+    reportable: flag.optional(),
+    receivedFrom: instant.optional(),
+    receivedTo: instant.optional(),
+    sort: z.enum(['newest', 'oldest']).default('newest'),
+    limit: z.coerce.number().int('must be a whole number').min(1).max(200).default(50),
+    cursor: z.string().max(500).optional(),
+  })
+  .refine((q) => !q.receivedFrom || !q.receivedTo || Date.parse(q.receivedFrom) <= Date.parse(q.receivedTo), {
+    message: 'receivedFrom must not be after receivedTo',
+    path: ['receivedTo'],
+  });
 
 export const escalationListQuerySchema = z.strictObject({
   kind: z.enum(['breach', 'warning', 'escalation', 'regulatory', 'cluster']).optional(),

@@ -5,6 +5,8 @@ import * as complaintFile from './migrations/0001_complaint_file.js';
 import * as regulatoryReports from './migrations/0002_regulatory_reports.js';
 import * as productHolds from './migrations/0003_product_holds.js';
 import * as clusterAlerts from './migrations/0004_cluster_alerts.js';
+import * as usersAndTokens from './migrations/0005_users_and_tokens.js';
+import * as searchIndexes from './migrations/0006_search_indexes.js';
 import { seedReferenceData } from './reference-data.js';
 
 // Listed here rather than read from the folder, so the same code runs under tsx, vitest and a bundle.
@@ -13,6 +15,8 @@ const migrations: Record<string, Migration> = {
   '0002_regulatory_reports': regulatoryReports,
   '0003_product_holds': productHolds,
   '0004_cluster_alerts': clusterAlerts,
+  '0005_users_and_tokens': usersAndTokens,
+  '0006_search_indexes': searchIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -227,6 +227,28 @@ export interface ClusterAlertEventsTable {
   recorded_at: CreatedAt;
 }
 
+export interface UsersTable {
+  id: string;
+  display_name: string;
+  role: 'agent' | 'handler' | 'supervisor' | 'qa' | 'admin';
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+  created_by: string;
+  updated_at: CreatedAt;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  label: string;
+  created_at: CreatedAt;
+  created_by: string;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
+}
+
 export interface Database {
   complaints: ComplaintsTable;
   complaint_events: ComplaintEventsTable;
@@ -241,6 +263,8 @@ export interface Database {
   cluster_alerts: ClusterAlertsTable;
   cluster_alert_events: ClusterAlertEventsTable;
   regulatory_reports: RegulatoryReportsTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
 }
 
 export type ComplaintRow = Selectable<ComplaintsTable>;

@@ -15,6 +15,7 @@
  */
 import path from 'node:path';
 import { migrateToLatest } from '../db/migrate.js';
+import { issueDemoTokens } from './stack/demo-users.js';
 import { repoRoot } from './stack/cache.js';
 import { assertPortFree } from './stack/ports.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './stack/postgres.js';
@@ -200,6 +201,8 @@ async function main(): Promise<void> {
 
     say('applying migrations');
     await migrateToLatest(databaseUrl!);
+    // Sign-in on the local stack: a user per role with a fresh token, unless the database is yours.
+    const demoTokens = process.env.DATABASE_URL ? [] : await issueDemoTokens(databaseUrl!);
 
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -239,6 +242,13 @@ async function main(): Promise<void> {
         '',
         `Complaint desk is up (${((Date.now() - started) / 1000).toFixed(1)} s):`,
         ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
+        '',
+        ...(demoTokens.length
+          ? [
+              'Demo sign-in, LOCAL ONLY (new tokens at every start; send as Authorization: Bearer <token>):',
+              ...demoTokens.map((t) => `  ${t.role.padEnd(10)} ${t.userId.padEnd(16)} ${t.token}`),
+            ]
+          : ['Sign-in: create users and tokens with `npm run admin -- add-user <id> <role>` and `npm run admin -- issue-token <id>`.']),
         '',
         'Ctrl-C stops everything.',
         '',
