@@ -3,70 +3,37 @@
  * what an agent's client and a supervisor's client see.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { createApp } from '../../api/app.js';
-import { savePolicy } from '../../db/reference-data.js';
 import { DEFAULT_POLICY } from '../../workflows/rules/sla-policy.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { as, startApiHarness, type ApiHarness, type Json } from '../support/api.js';
 import { SAMPLE_CREATE_BODY } from '../support/intake.js';
-import { connectDevServer, startWorker } from '../support/temporal.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const taskQueue = `api-tests-${randomUUID()}`;
-let database: TestDatabase;
-let connection: Connection;
-let app: ReturnType<typeof createApp>;
-let stopWorker: () => Promise<void>;
-let native: Awaited<ReturnType<typeof connectDevServer>>;
-
-const as = (id: string, role: string) => ({ 'x-actor-id': id, 'x-actor-role': role });
 const agent = as('agent-li', 'agent');
 const handler = as('handler-chen', 'handler');
 const supervisor = as('supervisor-wu', 'supervisor');
-
-async function call(method: string, path: string, headers: Record<string, string>, body?: unknown, raw?: string) {
-  const res = await app.request(path, {
-    method,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-  });
-  const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type'), body: (text ? JSON.parse(text) : undefined) as Json, headers: res.headers };
-}
-
-const post = (path: string, headers: Record<string, string>, body: unknown = {}) => call('POST', path, headers, body);
+let api: ApiHarness;
 
 async function fileComplaint(extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-  const res = await post('/complaints', { ...agent, ...headers }, { ...SAMPLE_CREATE_BODY, policyId: 'api-test', ...extra });
+  const res = await api.post('/complaints', { ...agent, ...headers }, { ...SAMPLE_CREATE_BODY, policyId: 'api-test', ...extra });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.complaintId as string;
 }
 
 async function eventCount(id: string) {
-  const row = await database.db.selectFrom('complaint_events').select((eb) => eb.fn.countAll<string>().as('n')).where('complaint_id', '=', id).executeTakeFirstOrThrow();
+  const row = await api.database.db.selectFrom('complaint_events').select((eb) => eb.fn.countAll<string>().as('n')).where('complaint_id', '=', id).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase();
   // The default policy, but the revisit falls due at once so the whole life fits in a test.
   const quick = structuredClone(DEFAULT_POLICY);
   quick.id = 'api-test';
   for (const level of Object.values(quick.categories)) level.revisit = { afterDays: 0, share: 1 };
-  await savePolicy(database.db, quick);
-  native = await connectDevServer();
-  stopWorker = (await startWorker(native, database.db, taskQueue)).stop;
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  app = createApp({ db: database.db, temporal: new Client({ connection }), taskQueue });
+  api = await startApiHarness({ taskQueuePrefix: 'api-tests', policies: [quick] });
 });
 
 afterAll(async () => {
-  await stopWorker?.();
-  await connection?.close();
-  await database?.drop();
+  await api?.stop();
 });
 
 describe('a complaint’s whole life through HTTP', () => {
@@ -75,7 +42,7 @@ describe('a complaint’s whole life through HTTP', () => {
     const base = `/complaints/${id}`;
 
     // The agent who filed it reads it back at once.
-    let res = await call('GET', base, agent);
+    let res = await api.call('GET', base, agent);
     expect(res.status).toBe(200);
     expect(res.body.record).toMatchObject({ complaintId: id, stage: 'intake', ownerId: 'agent-li', complainant: { name: 'Zhang Wei' } });
     expect(res.body.state.awaiting).toContain('verify the complainant');
@@ -100,45 +67,44 @@ describe('a complaint’s whole life through HTTP', () => {
       ['feedback', agent, { satisfied: true, score: 5, comment: 'quick replacement' }, 'revisit'],
     ];
     for (const [path, who, body, stage] of steps) {
-      res = await post(`${base}/${path}`, who, body);
+      res = await api.post(`${base}/${path}`, who, body);
       expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(200);
       expect(res.body.state.stage).toBe(stage);
     }
     // A quality complaint put its model and lot on hold, visible on the complaint, listed for QA.
-    await expect.poll(async () => (await call('GET', base, agent)).body.productHolds.length, { timeout: 10_000 }).toBe(1);
-    const [hold] = (await call('GET', base, agent)).body.productHolds as Json[];
+    await expect.poll(async () => (await api.call('GET', base, agent)).body.productHolds.length, { timeout: 10_000 }).toBe(1);
+    const [hold] = (await api.call('GET', base, agent)).body.productHolds as Json[];
     expect(hold).toMatchObject({ model: 'VIP-200', lot: 'L2026-0917', status: 'active', firstComplaintId: id });
-    expect((await call('GET', '/product-holds?status=active', as('qa-zhao', 'qa'))).body.items.map((h: Json) => h.holdId)).toContain(hold.holdId);
-    expect((await post(`/product-holds/${hold.holdId}/release`, agent, { decision: 'release', reason: 'x' })).status).toBe(403);
-    const released = await post(`/product-holds/${hold.holdId}/release`, as('qa-zhao', 'qa'), { decision: 'release', reason: 'sensor drift confined to returned units; lot passes retest' });
+    expect((await api.call('GET', '/product-holds?status=active', as('qa-zhao', 'qa'))).body.items.map((h: Json) => h.holdId)).toContain(hold.holdId);
+    expect((await api.post(`/product-holds/${hold.holdId}/release`, agent, { decision: 'release', reason: 'x' })).status).toBe(403);
+    const released = await api.post(`/product-holds/${hold.holdId}/release`, as('qa-zhao', 'qa'), { decision: 'release', reason: 'sensor drift confined to returned units; lot passes retest' });
     expect(released.status).toBe(200);
     await expect
-      .poll(async () => ((await call('GET', `${base}/events`, agent)).body.items as Json[]).find((e) => e.action === 'product.hold_released')?.data.decision, { timeout: 10_000 })
+      .poll(async () => ((await api.call('GET', `${base}/events`, agent)).body.items as Json[]).find((e) => e.action === 'product.hold_released')?.data.decision, { timeout: 10_000 })
       .toBe('release');
 
     // The revisit timer (0 days under this policy) falls due, then the revisit closes the case.
-    await expect.poll(async () => (await call('GET', base, agent)).body.state.revisit.due, { timeout: 10_000 }).toBe(true);
-    res = await post(`${base}/revisit`, agent, { deviceWorking: true, solvedAtRoot: true, score: 5 });
+    await expect.poll(async () => (await api.call('GET', base, agent)).body.state.revisit.due, { timeout: 10_000 }).toBe(true);
+    res = await api.post(`${base}/revisit`, agent, { deviceWorking: true, solvedAtRoot: true, score: 5 });
     expect(res.status).toBe(200);
     expect(res.body.state.stage).toBe('closed');
 
-    res = await call('GET', base, agent);
+    res = await api.call('GET', base, agent);
     expect(res.body.record).toMatchObject({ stage: 'closed', category: 'product_performance', rootCause: 'manufacturing', remedy: 'replacement', satisfactionScore: 5, ownerId: 'handler-chen' });
     expect(res.body.state.clocks.every((k: Json) => k.status === 'met')).toBe(true);
 
     // The audit trail: every step, by whom, in order.
-    const events = (await call('GET', `${base}/events`, supervisor)).body.items as Json[];
+    const events = (await api.call('GET', `${base}/events`, supervisor)).body.items as Json[];
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events.find((e) => e.action === 'remedy.approved')?.actor).toEqual({ id: 'supervisor-wu', role: 'supervisor' });
     expect(events.find((e) => e.action === 'finding.recorded')?.actor).toEqual({ id: 'handler-chen', role: 'handler' });
 
     // Ops find it in Temporal by its number and stage (what the Web UI and `temporal workflow list` use).
     const number = res.body.record.number;
-    const temporal = new Client({ connection });
     await expect
       .poll(async () => {
         const found: string[] = [];
-        for await (const wf of temporal.workflow.list({ query: `ComplaintNumber = '${number}' AND ComplaintStage = 'closed' AND ComplaintCategory = 'product_performance' AND SlaBreached = false` })) {
+        for await (const wf of api.temporal.workflow.list({ query: `ComplaintNumber = '${number}' AND ComplaintStage = 'closed' AND ComplaintCategory = 'product_performance' AND SlaBreached = false` })) {
           found.push(wf.workflowId);
         }
         return found;
@@ -150,24 +116,24 @@ describe('a complaint’s whole life through HTTP', () => {
 describe('filing', () => {
   it('the same Idempotency-Key gives the same complaint; a different body under it is refused', async () => {
     const key = `desk-7-${randomUUID()}`;
-    const first = await post('/complaints', { ...agent, 'idempotency-key': key }, SAMPLE_CREATE_BODY);
+    const first = await api.post('/complaints', { ...agent, 'idempotency-key': key }, SAMPLE_CREATE_BODY);
     expect(first.status).toBe(201);
-    const again = await post('/complaints', { ...agent, 'idempotency-key': key }, SAMPLE_CREATE_BODY);
+    const again = await api.post('/complaints', { ...agent, 'idempotency-key': key }, SAMPLE_CREATE_BODY);
     expect(again.status).toBe(200);
     expect(again.body).toEqual(first.body);
-    const rows = await database.db.selectFrom('complaints').select('id').where('idempotency_key', '=', key).execute();
+    const rows = await api.database.db.selectFrom('complaints').select('id').where('idempotency_key', '=', key).execute();
     expect(rows).toHaveLength(1);
-    const other = await post('/complaints', { ...agent, 'idempotency-key': key }, { ...SAMPLE_CREATE_BODY, sampleAvailable: false });
+    const other = await api.post('/complaints', { ...agent, 'idempotency-key': key }, { ...SAMPLE_CREATE_BODY, sampleAvailable: false });
     expect(other.status).toBe(409);
     expect(other.body.type).toMatch(/idempotency-key-reused$/);
     // Still the same key after the case has ended: never a second case.
-    await post(`/complaints/${first.body.complaintId}/withdrawal`, agent, { reason: 'filed twice by mistake' });
-    await expect.poll(async () => (await post('/complaints', { ...agent, 'idempotency-key': key }, SAMPLE_CREATE_BODY)).body.complaintId, { timeout: 10_000 }).toBe(first.body.complaintId);
+    await api.post(`/complaints/${first.body.complaintId}/withdrawal`, agent, { reason: 'filed twice by mistake' });
+    await expect.poll(async () => (await api.post('/complaints', { ...agent, 'idempotency-key': key }, SAMPLE_CREATE_BODY)).body.complaintId, { timeout: 10_000 }).toBe(first.body.complaintId);
   });
 
   it('bad input gets 4xx naming every wrong field, and nothing is filed', async () => {
-    const before = await database.db.selectFrom('complaints').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-    const res = await post('/complaints', agent, {
+    const before = await api.database.db.selectFrom('complaints').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const res = await api.post('/complaints', agent, {
       ...SAMPLE_CREATE_BODY,
       channel: 'pigeon',
       complainant: { role: 'clinician', email: 'not-an-email' },
@@ -181,18 +147,18 @@ describe('filing', () => {
     // Values are not echoed back (they may be personal data).
     expect(JSON.stringify(res.body)).not.toContain('not-an-email');
 
-    const malformed = await call('POST', '/complaints', agent, undefined, '{"channel": "phone",');
+    const malformed = await api.call('POST', '/complaints', agent, undefined, '{"channel": "phone",');
     expect(malformed.status).toBe(400);
     expect(malformed.body.type).toMatch(/malformed-json$/);
 
-    const anonymous = await call('POST', '/complaints', {}, SAMPLE_CREATE_BODY);
+    const anonymous = await api.call('POST', '/complaints', {}, SAMPLE_CREATE_BODY);
     expect(anonymous.status).toBe(401);
     expect((anonymous.body.errors as Json[]).map((e) => e.pointer).sort()).toEqual(['/header/x-actor-id', '/header/x-actor-role']);
 
-    const handlerFiles = await post('/complaints', handler, SAMPLE_CREATE_BODY);
+    const handlerFiles = await api.post('/complaints', handler, SAMPLE_CREATE_BODY);
     expect(handlerFiles.status).toBe(403);
 
-    const after = await database.db.selectFrom('complaints').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const after = await api.database.db.selectFrom('complaints').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
   });
 });
@@ -204,33 +170,33 @@ describe('actions that do not fit', () => {
     await expect.poll(() => eventCount(id)).toBeGreaterThan(0);
     const events = await eventCount(id);
 
-    const early = await post(`${base}/complete-intake`, agent);
+    const early = await api.post(`${base}/complete-intake`, agent);
     expect(early.status).toBe(409);
     expect(early.body.detail).toBe('intake is not complete: missing complainant verification, item verification, first contact with the complainant');
 
-    const wrongStage = await post(`${base}/remedy-approval`, supervisor, { approved: true });
+    const wrongStage = await api.post(`${base}/remedy-approval`, supervisor, { approved: true });
     expect(wrongStage.status).toBe(409);
     expect(wrongStage.body.detail).toContain('not allowed in stage intake');
 
-    const wrongRole = await post(`${base}/verify-complainant`, handler, { method: 'id card' });
+    const wrongRole = await api.post(`${base}/verify-complainant`, handler, { method: 'id card' });
     expect(wrongRole.status).toBe(403);
 
-    const badBody = await post(`${base}/feedback`, agent, { satisfied: 'yes', score: 7 });
+    const badBody = await api.post(`${base}/feedback`, agent, { satisfied: 'yes', score: 7 });
     expect(badBody.status).toBe(422);
     expect((badBody.body.errors as Json[]).map((e) => e.pointer).sort()).toEqual(['/satisfied', '/score']);
 
-    expect((await post(`/complaints/${randomUUID()}/contacts`, agent, { channel: 'phone', summary: 'x' })).status).toBe(404);
-    expect((await call('GET', '/complaints/not-a-uuid', agent)).status).toBe(404);
-    expect((await call('GET', `/complaints/${randomUUID()}`, agent)).status).toBe(404);
+    expect((await api.post(`/complaints/${randomUUID()}/contacts`, agent, { channel: 'phone', summary: 'x' })).status).toBe(404);
+    expect((await api.call('GET', '/complaints/not-a-uuid', agent)).status).toBe(404);
+    expect((await api.call('GET', `/complaints/${randomUUID()}`, agent)).status).toBe(404);
 
     expect(await eventCount(id)).toBe(events);
-    const state = (await call('GET', base, agent)).body.state;
+    const state = (await api.call('GET', base, agent)).body.state;
     expect(state.stage).toBe('intake');
 
     // A closed case refuses everything, with a reason.
-    await post(`${base}/withdrawal`, agent, { reason: 'duplicate of an earlier complaint' });
-    await expect.poll(async () => (await post(`${base}/notes`, agent, { text: 'late note' })).status, { timeout: 10_000 }).toBe(409);
-    expect((await post(`${base}/escalations`, supervisor, { target: 'mediation', reason: 'x' })).status).toBe(409);
+    await api.post(`${base}/withdrawal`, agent, { reason: 'duplicate of an earlier complaint' });
+    await expect.poll(async () => (await api.post(`${base}/notes`, agent, { text: 'late note' })).status, { timeout: 10_000 }).toBe(409);
+    expect((await api.post(`${base}/escalations`, supervisor, { target: 'mediation', reason: 'x' })).status).toBe(409);
   });
 });
 
@@ -239,34 +205,34 @@ describe('lists and escalations', () => {
     const owner = `agent-${randomUUID().slice(0, 8)}`;
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push(await fileComplaint({}, as(owner, 'agent')));
-    const page1 = await call('GET', `/complaints?owner=${owner}&limit=2`, agent);
+    const page1 = await api.call('GET', `/complaints?owner=${owner}&limit=2`, agent);
     expect(page1.status).toBe(200);
     expect(page1.body.items.map((i: Json) => i.complaintId)).toEqual([ids[2], ids[1]]);
     expect(page1.body.items[0]).not.toHaveProperty('complainant'); // lists carry no personal data
-    const page2 = await call('GET', `/complaints?owner=${owner}&limit=2&cursor=${page1.body.nextCursor}`, agent);
+    const page2 = await api.call('GET', `/complaints?owner=${owner}&limit=2&cursor=${page1.body.nextCursor}`, agent);
     expect(page2.body.items.map((i: Json) => i.complaintId)).toEqual([ids[0]]);
     expect(page2.body.nextCursor).toBeNull();
 
-    await post(`/complaints/${ids[0]}/withdrawal`, as(owner, 'agent'), { reason: 'resolved on the phone' });
-    const withdrawn = await call('GET', `/complaints?owner=${owner}&stage=withdrawn`, agent);
+    await api.post(`/complaints/${ids[0]}/withdrawal`, as(owner, 'agent'), { reason: 'resolved on the phone' });
+    const withdrawn = await api.call('GET', `/complaints?owner=${owner}&stage=withdrawn`, agent);
     expect(withdrawn.body.items.map((i: Json) => i.complaintId)).toEqual([ids[0]]);
 
-    const bad = await call('GET', '/complaints?stage=lost&limit=0&breached=maybe', agent);
+    const bad = await api.call('GET', '/complaints?stage=lost&limit=0&breached=maybe', agent);
     expect(bad.status).toBe(400);
     expect((bad.body.errors as Json[]).map((e) => e.pointer).sort()).toEqual(['/query/breached', '/query/limit', '/query/stage']);
   });
 
   it('a supervisor escalates (a signal), it is on the case and in the supervisor’s list; others may not', async () => {
     const id = await fileComplaint();
-    expect((await post(`/complaints/${id}/escalations`, agent, { target: 'regulator', reason: 'x' })).status).toBe(403);
-    const bad = await post(`/complaints/${id}/escalations`, supervisor, { target: 'press' });
+    expect((await api.post(`/complaints/${id}/escalations`, agent, { target: 'regulator', reason: 'x' })).status).toBe(403);
+    const bad = await api.post(`/complaints/${id}/escalations`, supervisor, { target: 'press' });
     expect(bad.status).toBe(422);
     expect((bad.body.errors as Json[]).map((e) => e.pointer).sort()).toEqual(['/reason', '/target']);
-    const res = await post(`/complaints/${id}/escalations`, supervisor, { target: 'mediation', reason: 'customer rejected the remedy twice' });
+    const res = await api.post(`/complaints/${id}/escalations`, supervisor, { target: 'mediation', reason: 'customer rejected the remedy twice' });
     expect(res.status).toBe(202);
-    await expect.poll(async () => (await call('GET', `/complaints/${id}`, supervisor)).body.state.marks.mediation, { timeout: 10_000 }).toBe(true);
+    await expect.poll(async () => (await api.call('GET', `/complaints/${id}`, supervisor)).body.state.marks.mediation, { timeout: 10_000 }).toBe(true);
     // A signal is accepted (202), then on file a moment later.
-    await expect.poll(async () => (await call('GET', '/escalations?kind=escalation&target=mediation', supervisor)).body.items, { timeout: 10_000 }).toContainEqual(
+    await expect.poll(async () => (await api.call('GET', '/escalations?kind=escalation&target=mediation', supervisor)).body.items, { timeout: 10_000 }).toContainEqual(
       expect.objectContaining({ complaintId: id, kind: 'escalation', target: 'mediation', reason: 'customer rejected the remedy twice', by: { id: 'supervisor-wu', role: 'supervisor' } }),
     );
   });
@@ -275,36 +241,36 @@ describe('lists and escalations', () => {
     const id = await fileComplaint();
     const key = `contact-${randomUUID()}`;
     const contact = { channel: 'phone', summary: 'called the ward sister' };
-    const first = await call('POST', `/complaints/${id}/contacts`, { ...agent, 'idempotency-key': key }, contact);
-    const again = await call('POST', `/complaints/${id}/contacts`, { ...agent, 'idempotency-key': key }, contact);
+    const first = await api.call('POST', `/complaints/${id}/contacts`, { ...agent, 'idempotency-key': key }, contact);
+    const again = await api.call('POST', `/complaints/${id}/contacts`, { ...agent, 'idempotency-key': key }, contact);
     expect(first.status).toBe(200);
     expect(again.status).toBe(200);
     expect(again.body.state.lastSeq).toBe(first.body.state.lastSeq);
-    const events = (await call('GET', `/complaints/${id}/events`, agent)).body.items as Json[];
+    const events = (await api.call('GET', `/complaints/${id}/events`, agent)).body.items as Json[];
     expect(events.filter((e) => e.action === 'complainant.contacted')).toHaveLength(1);
   });
 
   it('an admin’s calendar correction moves the open clocks of running complaints, on record', async () => {
     const id = await fileComplaint();
-    const before = (await call('GET', `/complaints/${id}`, agent)).body.state.clocks.find((k: Json) => k.id === 'firstContact');
-    const calendar = (await call('GET', '/calendars/CN', agent)).body as Json;
+    const before = (await api.call('GET', `/complaints/${id}`, agent)).body.state.clocks.find((k: Json) => k.id === 'firstContact');
+    const calendar = (await api.call('GET', '/calendars/CN', agent)).body as Json;
     // The next 20 days become holidays (and the calendar is declared to cover them).
     const days = Array.from({ length: 20 }, (_, i) => new Date(Date.now() + i * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Asia/Shanghai' }));
     const { id: _id, ...fields } = calendar;
     const corrected = { ...fields, holidays: [...new Set([...calendar.holidays, ...days])].sort(), makeUpWorkingDays: calendar.makeUpWorkingDays.filter((d: string) => !days.includes(d)), coverage: { from: calendar.coverage.from, to: '2030-12-31' }, reason: 'unplanned closure announced' };
-    expect((await call('PUT', '/calendars/CN', agent, corrected)).status).toBe(403);
-    expect((await call('PUT', '/calendars/CN', as('admin-1', 'admin'), { ...corrected, workingHours: [{ start: '18:00', end: '09:00' }] })).status).toBe(422);
-    const res = await call('PUT', '/calendars/CN', as('admin-1', 'admin'), corrected);
+    expect((await api.call('PUT', '/calendars/CN', agent, corrected)).status).toBe(403);
+    expect((await api.call('PUT', '/calendars/CN', as('admin-1', 'admin'), { ...corrected, workingHours: [{ start: '18:00', end: '09:00' }] })).status).toBe(422);
+    const res = await api.call('PUT', '/calendars/CN', as('admin-1', 'admin'), corrected);
     expect(res.status).toBe(200);
     expect(res.body.openComplaintsNotified).toBeGreaterThanOrEqual(1);
     await expect
-      .poll(async () => (await call('GET', `/complaints/${id}`, agent)).body.state.clocks.find((k: Json) => k.id === 'firstContact').dueAt, { timeout: 10_000 })
+      .poll(async () => (await api.call('GET', `/complaints/${id}`, agent)).body.state.clocks.find((k: Json) => k.id === 'firstContact').dueAt, { timeout: 10_000 })
       .not.toBe(before.dueAt);
-    const after = (await call('GET', `/complaints/${id}`, agent)).body.state.clocks.find((k: Json) => k.id === 'firstContact');
+    const after = (await api.call('GET', `/complaints/${id}`, agent)).body.state.clocks.find((k: Json) => k.id === 'firstContact');
     expect(Date.parse(after.dueAt)).toBeGreaterThan(Date.parse(before.dueAt) + 19 * 86_400_000);
     // The signal's effect is in the live state first, on file a moment later.
     const recomputedOnFile = async () =>
-      ((await call('GET', `/complaints/${id}/events`, agent)).body.items as Json[]).find((e) => e.action === 'clocks.recomputed');
+      ((await api.call('GET', `/complaints/${id}/events`, agent)).body.items as Json[]).find((e) => e.action === 'clocks.recomputed');
     await expect.poll(recomputedOnFile, { timeout: 10_000 }).toBeDefined();
     const recomputed = await recomputedOnFile();
     expect(recomputed?.actor).toEqual({ id: 'admin-1', role: 'admin' });
@@ -312,7 +278,7 @@ describe('lists and escalations', () => {
   });
 
   it('health says both systems of record are up', async () => {
-    const res = await call('GET', '/healthz', {});
+    const res = await api.call('GET', '/healthz', {});
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok', postgres: 'up', temporal: 'up' });
   });
@@ -320,23 +286,19 @@ describe('lists and escalations', () => {
 
 describe('when the worker is down', () => {
   it('filing answers 503 in bounded time with the complaint ID; once the worker is back a retry with the same key gets it, once', async () => {
-    const impatient = createApp({ db: database.db, temporal: new Client({ connection }), taskQueue, actionTimeoutMs: 1_500 });
-    await stopWorker();
+    const impatient = api.withOptions({ actionTimeoutMs: 1_500 });
+    await api.stopWorker();
     const key = `outage-${randomUUID()}`;
-    const res = await impatient.request('/complaints', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': key, ...agent },
-      body: JSON.stringify({ ...SAMPLE_CREATE_BODY, policyId: 'api-test' }),
-    });
+    const res = await impatient.post('/complaints', { 'idempotency-key': key, ...agent }, { ...SAMPLE_CREATE_BODY, policyId: 'api-test' });
     expect(res.status).toBe(503);
-    const problemBody = (await res.json()) as Json;
+    const problemBody = res.body;
     expect(problemBody.complaintId).toMatch(/^[0-9a-f-]{36}$/);
 
-    stopWorker = (await startWorker(native, database.db, taskQueue)).stop;
-    const retry = await post('/complaints', { ...agent, 'idempotency-key': key }, { ...SAMPLE_CREATE_BODY, policyId: 'api-test' });
+    await api.startWorker();
+    const retry = await api.post('/complaints', { ...agent, 'idempotency-key': key }, { ...SAMPLE_CREATE_BODY, policyId: 'api-test' });
     expect(retry.status).toBe(200);
     expect(retry.body.complaintId).toBe(problemBody.complaintId);
-    const rows = await database.db.selectFrom('complaints').select('number').where('idempotency_key', '=', key).execute();
+    const rows = await api.database.db.selectFrom('complaints').select('number').where('idempotency_key', '=', key).execute();
     expect(rows).toHaveLength(1);
     expect(rows[0].number).toBe(retry.body.number);
   });

@@ -4,52 +4,28 @@
  * (with the signal to every linked complaint that still runs), the append-only trail, the list.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { Hono } from 'hono';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProductHoldActivities, normaliseLotKey, type PlaceProductHoldInput } from '../../activities/product-holds.js';
-import { createApp } from '../../api/app.js';
-import type { ApiDeps } from '../../api/deps.js';
-import { holdsForLot, productHoldRoutes } from '../../api/product-holds.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { holdsForLot } from '../../api/product-holds.js';
+import { as, startApiHarness, type ApiHarness, type Json } from '../support/api.js';
 import { SAMPLE_CREATE_BODY } from '../support/intake.js';
-import { connectDevServer, startWorker } from '../support/temporal.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const taskQueue = `product-holds-${randomUUID()}`;
-let database: TestDatabase;
-let connection: Connection;
-let client: Client;
-let native: Awaited<ReturnType<typeof connectDevServer>>;
-let stopWorker: () => Promise<void>;
-let complaintsApp: ReturnType<typeof createApp>;
-let holdsApp: Hono;
+let api: ApiHarness;
 let activities: ReturnType<typeof createProductHoldActivities>;
 
-const as = (id: string, role: string) => ({ 'x-actor-id': id, 'x-actor-role': role });
 const agent = as('agent-li', 'agent');
 const supervisor = as('supervisor-wu', 'supervisor');
 const qa = as('qa-zhou', 'qa');
 const SYSTEM = { id: 'system', role: 'system' };
 
-async function call(app: { request: Hono['request'] }, method: string, path: string, headers: Record<string, string>, body?: unknown, raw?: string) {
-  const res = await app.request(path, {
-    method,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-  });
-  const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type'), body: (text ? JSON.parse(text) : undefined) as Json };
-}
 const holds = (method: string, path: string, headers: Record<string, string>, body?: unknown, raw?: string) =>
-  call(holdsApp, method, `/product-holds${path}`, headers, body, raw);
+  api.call(method, `/product-holds${path}`, headers, body, raw);
 
 let numbers = 0;
 /** A complaint on file without a workflow: the NOT NULL columns of `complaints`. */
 async function insertComplaint(model: string, lot: string): Promise<string> {
   const id = randomUUID();
-  await database.db
+  await api.database.db
     .insertInto('complaints')
     .values({
       id,
@@ -85,7 +61,7 @@ function placement(complaintId: string, model: string, lot: string, extra: Parti
 }
 
 async function holdRows(model: string, lot: string) {
-  return database.db
+  return api.database.db
     .selectFrom('product_holds')
     .selectAll()
     .where('model', '=', normaliseLotKey(model))
@@ -94,29 +70,17 @@ async function holdRows(model: string, lot: string) {
     .execute();
 }
 const linksOf = (holdId: string) =>
-  database.db.selectFrom('product_hold_complaints').selectAll().where('hold_id', '=', holdId).orderBy('linked_at').orderBy('complaint_id').execute();
+  api.database.db.selectFrom('product_hold_complaints').selectAll().where('hold_id', '=', holdId).orderBy('linked_at').orderBy('complaint_id').execute();
 const eventsOf = (holdId: string) =>
-  database.db.selectFrom('product_hold_events').selectAll().where('hold_id', '=', holdId).orderBy('seq').execute();
+  api.database.db.selectFrom('product_hold_events').selectAll().where('hold_id', '=', holdId).orderBy('seq').execute();
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  native = await connectDevServer();
-  stopWorker = (await startWorker(native, database.db, taskQueue)).stop;
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new Client({ connection });
-  const deps: ApiDeps = { db: database.db, temporal: client, taskQueue };
-  complaintsApp = createApp(deps);
-  // Mounted here as the app will mount it, so this file does not depend on that wiring.
-  holdsApp = new Hono();
-  holdsApp.route('/product-holds', productHoldRoutes(deps));
-  activities = createProductHoldActivities(database.db);
+  api = await startApiHarness({ taskQueuePrefix: 'product-holds' });
+  activities = createProductHoldActivities(api.database.db);
 });
 
 afterAll(async () => {
-  await stopWorker?.();
-  await connection?.close();
-  await native?.close();
-  await database?.drop();
+  await api?.stop();
 });
 
 describe('placing a hold (activity)', () => {
@@ -209,9 +173,9 @@ describe('the trail', () => {
     const lot = uniqueLot();
     const { holdId } = await activities.placeProductHold(placement(await insertComplaint('VIP-200', lot), 'VIP-200', lot));
     await expect(
-      database.db.updateTable('product_hold_events').set({ action: 'released' }).where('hold_id', '=', holdId).execute(),
+      api.database.db.updateTable('product_hold_events').set({ action: 'released' }).where('hold_id', '=', holdId).execute(),
     ).rejects.toThrow(/append-only: UPDATE refused/);
-    await expect(database.db.deleteFrom('product_hold_events').where('hold_id', '=', holdId).execute()).rejects.toThrow(
+    await expect(api.database.db.deleteFrom('product_hold_events').where('hold_id', '=', holdId).execute()).rejects.toThrow(
       /append-only: DELETE refused/,
     );
     expect(await eventsOf(holdId)).toHaveLength(1);
@@ -222,7 +186,7 @@ describe('the trail', () => {
     const complaintId = await insertComplaint('VIP-200', lot);
     await activities.placeProductHold(placement(complaintId, 'VIP-200', lot));
     await expect(
-      database.db
+      api.database.db
         .insertInto('product_holds')
         .values({
           id: randomUUID(),
@@ -303,14 +267,14 @@ describe('QA’s release (HTTP)', () => {
     expect(await activities.placeProductHold(placement(a, 'VIP-200', lot))).toEqual({ holdId, created: true, status: 'released' });
     expect(await activities.placeProductHold(placement(b, 'VIP-200', lot))).toEqual({ holdId, created: false, status: 'released' });
 
-    const forLot = await holdsForLot(database.db, 'vip-200', ` ${lot} `);
+    const forLot = await holdsForLot(api.database.db, 'vip-200', ` ${lot} `);
     expect(forLot.map((h) => [h.holdId, h.status, h.complaintCount])).toEqual([
       [next.holdId, 'active', 1],
       [holdId, 'released', 2],
     ]);
     expect(forLot[1]).toMatchObject({ releaseDecision: 'rework', releasedBy: { id: 'qa-zhou', role: 'qa' }, links: { self: `/product-holds/${holdId}` } });
-    expect(await holdsForLot(database.db, 'VIP-200', uniqueLot())).toEqual([]);
-    expect(await holdsForLot(database.db, '', lot)).toEqual([]);
+    expect(await holdsForLot(api.database.db, 'VIP-200', uniqueLot())).toEqual([]);
+    expect(await holdsForLot(api.database.db, '', lot)).toEqual([]);
 
     // One hold read back: its complaints (number, stage) and its trail.
     const read = await holds('GET', `/${holdId}`, agent);
@@ -407,16 +371,16 @@ describe('the release reaches the complaints', () => {
   it('signals every linked complaint whose workflow runs; finished or missing ones are skipped', async () => {
     const lot = uniqueLot();
     const file = async () => {
-      const res = await call(complaintsApp, 'POST', '/complaints', agent, SAMPLE_CREATE_BODY);
+      const res = await api.call('POST', '/complaints', agent, SAMPLE_CREATE_BODY);
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       return res.body.complaintId as string;
     };
     const running = await file();
     const withdrawn = await file();
-    const res = await call(complaintsApp, 'POST', `/complaints/${withdrawn}/withdrawal`, agent, { reason: 'filed twice' });
+    const res = await api.call('POST', `/complaints/${withdrawn}/withdrawal`, agent, { reason: 'filed twice' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     await expect
-      .poll(async () => (await client.workflow.getHandle(withdrawn).describe()).status.name, { timeout: 15_000 })
+      .poll(async () => (await api.temporal.workflow.getHandle(withdrawn).describe()).status.name, { timeout: 15_000 })
       .toBe('COMPLETED');
     const noWorkflow = await insertComplaint('VIP-200', lot);
 
@@ -431,7 +395,7 @@ describe('the release reaches the complaints', () => {
     expect([...release.body.notifications.notRunning].sort()).toEqual([withdrawn, noWorkflow].sort());
     expect(release.body.notifications.failed).toEqual([]);
 
-    const history = await client.workflow.getHandle(running).fetchHistory();
+    const history = await api.temporal.workflow.getHandle(running).fetchHistory();
     const signals = (history.events ?? [])
       .map((e) => e.workflowExecutionSignaledEventAttributes)
       .filter((s) => s?.signalName === 'productHoldReleased');
@@ -440,7 +404,7 @@ describe('the release reaches the complaints', () => {
     await expect
       .poll(
         async () =>
-          (await database.db.selectFrom('complaint_events').select(['action', 'actor_id', 'data']).where('complaint_id', '=', running).execute())
+          (await api.database.db.selectFrom('complaint_events').select(['action', 'actor_id', 'data']).where('complaint_id', '=', running).execute())
             .filter((e) => e.action === 'product.hold_released')
             .map((e) => [e.actor_id, (e.data as Json).holdId, (e.data as Json).decision]),
         { timeout: 15_000 },

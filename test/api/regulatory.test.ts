@@ -3,32 +3,14 @@
  * regulatory.md's clock table (due dates worked out by hand), the reportability decision, the list
  * of open deadlines, recording a submission, and the proposal preview.
  */
-import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createApp } from '../../api/app.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { as, startApiHarness, type ApiHarness, type Json } from '../support/api.js';
 import { SAMPLE_CREATE_BODY } from '../support/intake.js';
-import { connectDevServer, startWorker } from '../support/temporal.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const taskQueue = `regulatory-api-${randomUUID()}`;
-let database: TestDatabase;
-let connection: Connection;
-let app: ReturnType<typeof createApp>;
-let stopWorker: () => Promise<void>;
-
-const as = (id: string, role: string) => ({ 'x-actor-id': id, 'x-actor-role': role, 'content-type': 'application/json' });
 const agent = as('agent-li', 'agent');
 const qa = as('qa-zhao', 'qa');
 const supervisor = as('supervisor-wu', 'supervisor');
-
-async function call(method: string, path: string, headers: Record<string, string>, body?: unknown) {
-  const res = await app.request(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Json };
-}
+let api: ApiHarness;
 
 /**
  * Day 0 for the table: Thursday 2 July 2026 in every zone (22:00 in Shanghai, 10:00 in New York,
@@ -37,27 +19,21 @@ async function call(method: string, path: string, headers: Record<string, string
 const DAY0 = '2026-07-02T14:00:00Z';
 
 async function fileComplaint(receivedAt = DAY0): Promise<string> {
-  const res = await call('POST', '/complaints', agent, { ...SAMPLE_CREATE_BODY, receivedAt });
+  const res = await api.call('POST', '/complaints', agent, { ...SAMPLE_CREATE_BODY, receivedAt });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.complaintId;
 }
 
 async function reportsOf(complaintId: string, status = 'pending'): Promise<Json[]> {
-  return (await call('GET', `/regulatory-reports?complaint=${complaintId}&status=${status}`, qa)).body.items;
+  return (await api.call('GET', `/regulatory-reports?complaint=${complaintId}&status=${status}`, qa)).body.items;
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const native = await connectDevServer();
-  stopWorker = (await startWorker(native, database.db, taskQueue)).stop;
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  app = createApp({ db: database.db, temporal: new Client({ connection }), taskQueue });
+  api = await startApiHarness({ taskQueuePrefix: 'regulatory-api' });
 });
 
 afterAll(async () => {
-  await stopWorker?.();
-  await connection?.close();
-  await database?.drop();
+  await api?.stop();
 });
 
 describe('every row of the clock table, through HTTP', () => {
@@ -79,7 +55,7 @@ describe('every row of the clock table, through HTTP', () => {
     ['eu.87.4', '2026-07-04T23:59:59.999+02:00'], // 2 days
   ])('%s is due %s', async (ruleId, due) => {
     const id = await fileComplaint();
-    const res = await call('POST', `/complaints/${id}/escalations`, supervisor, { target: 'regulator', reason: 'reportable event', ruleId });
+    const res = await api.call('POST', `/complaints/${id}/escalations`, supervisor, { target: 'regulator', reason: 'reportable event', ruleId });
     expect(res.status).toBe(202);
     await expect.poll(() => reportsOf(id), { timeout: 10_000 }).toHaveLength(1);
     const [report] = await reportsOf(id);
@@ -88,8 +64,8 @@ describe('every row of the clock table, through HTTP', () => {
 
   it('eu.88 (trend report) has no fixed clock: recorded, no deadline started', async () => {
     const id = await fileComplaint();
-    await call('POST', `/complaints/${id}/escalations`, supervisor, { target: 'regulator', reason: 'rising trend', ruleId: 'eu.88' });
-    await expect.poll(async () => (await call('GET', `/complaints/${id}`, qa)).body.state.marks.regulator, { timeout: 10_000 }).toBe(true);
+    await api.call('POST', `/complaints/${id}/escalations`, supervisor, { target: 'regulator', reason: 'rising trend', ruleId: 'eu.88' });
+    await expect.poll(async () => (await api.call('GET', `/complaints/${id}`, qa)).body.state.marks.regulator, { timeout: 10_000 }).toBe(true);
     expect(await reportsOf(id)).toEqual([]);
   });
 });
@@ -105,12 +81,12 @@ describe('QA at the desk', () => {
       ['complete-intake', {}],
       ['assessment', { category: 'product_performance', severity: 'major', patientSafety: true, suspectedAdverseEvent: true, reasonable: true, department: 'quality', ownerId: 'handler-chen' }],
     ] as const) {
-      expect((await call('POST', `${base}/${path}`, agent, body)).status).toBe(200);
+      expect((await api.call('POST', `${base}/${path}`, agent, body)).status).toBe(200);
     }
     const facts = { eventCountry: 'CN', outcome: 'serious_injury', marketedIn: ['CN', 'EU'], reporterRole: 'manufacturer', remedialActionNeeded: false };
 
     // The preview shows what the rules propose, with due times; nothing is recorded.
-    const preview = await call('POST', '/reportability/proposal', qa, { facts, companyAwareAt: DAY0 });
+    const preview = await api.call('POST', '/reportability/proposal', qa, { facts, companyAwareAt: DAY0 });
     expect(preview.status).toBe(200);
     expect(preview.body.decisions.map((d: Json) => [d.jurisdiction, d.reportable, d.rules[0]?.ruleId])).toEqual([
       ['CN', true, 'cn.serious'],
@@ -118,53 +94,53 @@ describe('QA at the desk', () => {
       ['EU', false, undefined], // an event in China is not an EU incident
     ]);
 
-    expect((await call('POST', `${base}/reportability`, agent, { facts })).status).toBe(403);
-    const bad = await call('POST', `${base}/reportability`, qa, { facts: { ...facts, outcome: 'bad luck', eventCountry: 'China' } });
+    expect((await api.call('POST', `${base}/reportability`, agent, { facts })).status).toBe(403);
+    const bad = await api.call('POST', `${base}/reportability`, qa, { facts: { ...facts, outcome: 'bad luck', eventCountry: 'China' } });
     expect(bad.status).toBe(422);
     expect((bad.body.errors as Json[]).map((e) => e.pointer).sort()).toEqual(['/facts/eventCountry', '/facts/outcome']);
 
-    const decided = await call('POST', `${base}/reportability`, qa, { facts, note: 'hospital reports a burn injury' });
+    const decided = await api.call('POST', `${base}/reportability`, qa, { facts, note: 'hospital reports a burn injury' });
     expect(decided.status).toBe(200);
     expect(decided.body.state.regulatory.decisions[0].decided[0]).toMatchObject({ jurisdiction: 'CN', reportable: true, ruleId: 'cn.serious', overridden: false });
     await expect.poll(() => reportsOf(id), { timeout: 10_000 }).toHaveLength(1);
 
     // A second complaint with a tighter deadline comes first in QA's list.
     const other = await fileComplaint(new Date(Date.now() - 60_000).toISOString());
-    await call('POST', `/complaints/${other}/escalations`, supervisor, { target: 'regulator', reason: 'death reported', ruleId: 'cn.death' });
+    await api.call('POST', `/complaints/${other}/escalations`, supervisor, { target: 'regulator', reason: 'death reported', ruleId: 'cn.death' });
     await expect.poll(() => reportsOf(other), { timeout: 10_000 }).toHaveLength(1);
-    const list = (await call('GET', '/regulatory-reports?status=pending&jurisdiction=CN', qa)).body.items as Json[];
+    const list = (await api.call('GET', '/regulatory-reports?status=pending&jurisdiction=CN', qa)).body.items as Json[];
     const mine = list.filter((r) => r.complaintId === id || r.complaintId === other);
     expect(mine.map((r) => r.ruleId)).toEqual(['cn.death', 'cn.serious']);
     const dues = list.map((r) => Date.parse(r.dueAt));
     expect(dues).toEqual([...dues].sort((a, b) => a - b));
 
     const [report] = await reportsOf(id);
-    expect((await call('POST', `/regulatory-reports/${report.reportId}/submission`, agent, { reference: 'X' })).status).toBe(403);
-    expect((await call('POST', `/regulatory-reports/${report.reportId}/submission`, qa, {})).status).toBe(422);
-    expect((await call('POST', `/regulatory-reports/nope/submission`, qa, { reference: 'X' })).status).toBe(404);
-    const filed = await call('POST', `/regulatory-reports/${report.reportId}/submission`, qa, { reference: 'NMPA-2026-1234' });
+    expect((await api.call('POST', `/regulatory-reports/${report.reportId}/submission`, agent, { reference: 'X' })).status).toBe(403);
+    expect((await api.call('POST', `/regulatory-reports/${report.reportId}/submission`, qa, {})).status).toBe(422);
+    expect((await api.call('POST', `/regulatory-reports/nope/submission`, qa, { reference: 'X' })).status).toBe(404);
+    const filed = await api.call('POST', `/regulatory-reports/${report.reportId}/submission`, qa, { reference: 'NMPA-2026-1234' });
     expect(filed.status).toBe(200);
     expect(filed.body).toMatchObject({ status: 'submitted', submission: { reference: 'NMPA-2026-1234', by: { id: 'qa-zhao', role: 'qa' } } });
-    await expect.poll(async () => (await call('POST', `/regulatory-reports/${report.reportId}/submission`, qa, { reference: 'again' })).status, { timeout: 10_000 }).toBe(409);
+    await expect.poll(async () => (await api.call('POST', `/regulatory-reports/${report.reportId}/submission`, qa, { reference: 'again' })).status, { timeout: 10_000 }).toBe(409);
     expect((await reportsOf(id, 'submitted')).map((r) => r.reference)).toEqual(['NMPA-2026-1234']);
 
     // The submission is on the complaint's own trail too.
     await expect
-      .poll(async () => ((await call('GET', `${base}/events`, qa)).body.items as Json[]).find((e) => e.action === 'regulatory.submitted')?.data.reference, { timeout: 10_000 })
+      .poll(async () => ((await api.call('GET', `${base}/events`, qa)).body.items as Json[]).find((e) => e.action === 'regulatory.submitted')?.data.reference, { timeout: 10_000 })
       .toBe('NMPA-2026-1234');
   });
 
   it('overdue reports and breaches are listed for the people who must act', async () => {
     const id = await fileComplaint(); // received on 2 July: everything is long overdue
-    await call('POST', `/complaints/${id}/escalations`, supervisor, { target: 'regulator', reason: 'serious injury', ruleId: 'cn.serious' });
+    await api.call('POST', `/complaints/${id}/escalations`, supervisor, { target: 'regulator', reason: 'serious injury', ruleId: 'cn.serious' });
     await expect
-      .poll(async () => ((await call('GET', '/escalations?kind=regulatory&level=qa', qa)).body.items as Json[]).filter((i) => i.complaintId === id).length, { timeout: 10_000 })
+      .poll(async () => ((await api.call('GET', '/escalations?kind=regulatory&level=qa', qa)).body.items as Json[]).filter((i) => i.complaintId === id).length, { timeout: 10_000 })
       .toBe(1);
     // Its SLA breaches are the supervisor's to answer (they go up to management 4 hours after the
     // supervisor is told, unanswered: see the workflow tests).
-    const forSupervisor = async () => ((await call('GET', '/escalations?kind=breach&level=supervisor', supervisor)).body.items as Json[]).filter((i) => i.complaintId === id);
+    const forSupervisor = async () => ((await api.call('GET', '/escalations?kind=breach&level=supervisor', supervisor)).body.items as Json[]).filter((i) => i.complaintId === id);
     await expect.poll(async () => (await forSupervisor()).length, { timeout: 10_000 }).toBeGreaterThan(0);
     expect((await forSupervisor()).map((i) => [i.kind, i.level])).toEqual((await forSupervisor()).map(() => ['breach', ['supervisor']]));
-    expect(((await call('GET', '/escalations?kind=breach&level=management', supervisor)).body.items as Json[]).filter((i) => i.complaintId === id)).toEqual([]);
+    expect(((await api.call('GET', '/escalations?kind=breach&level=management', supervisor)).body.items as Json[]).filter((i) => i.complaintId === id)).toEqual([]);
   });
 });

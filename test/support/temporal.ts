@@ -2,9 +2,11 @@
  * Temporal for tests: the time-skipping test server (days pass in milliseconds) or the suite's
  * dev server, and a worker running the real workflow bundle and the real activities.
  */
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import type { Db } from '../../db/connect.js';
 import { createComplaintWorker } from '../../worker/worker.js';
 import { SEARCH_ATTRIBUTES_FOR_CLI } from '../../workflows/search-attributes.js';
@@ -61,4 +63,16 @@ export async function startWorker(connection: NativeConnection, db: Db, taskQueu
       await running;
     },
   };
+}
+
+/** The failure a workflow refused an update with: the update must fail, with an ApplicationFailure. */
+export async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (err as WorkflowUpdateFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
 }

@@ -3,13 +3,9 @@
  * PostgreSQL and real complaint workflows as the members it tells.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { Client, Connection, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import type { NativeConnection } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createClusterActivities, type ReportToClusterWatchInput } from '../../activities/clusters.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { complaint } from '../../workflows/complaint.js';
 import {
   clusterAlertId,
@@ -25,45 +21,25 @@ import {
 } from '../../workflows/cluster-watch.js';
 import * as c from '../../workflows/contract.js';
 import type { Actor } from '../../workflows/model.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startDevServerSuite, type DevServerSuite } from '../support/dev-server.js';
 import { SAMPLE_INTAKE } from '../support/intake.js';
-import { connectDevServer, startWorker } from '../support/temporal.js';
+import { refusal } from '../support/temporal.js';
 
 const agent: Actor = { id: 'agent-li', role: 'agent' };
 const qa: Actor = { id: 'qa-zhou', role: 'qa' };
 const supervisor: Actor = { id: 'supervisor-wu', role: 'supervisor' };
 const DAY = 24 * 3_600_000;
 
-const taskQueue = `cluster-tests-${randomUUID()}`;
-let database: TestDatabase;
-let native: NativeConnection;
-let connection: Connection;
-let client: Client;
-let worker: { stop(): Promise<void> } | undefined;
-let report: (input: ReportToClusterWatchInput) => Promise<{ watchId: string | null }>;
+let suite: DevServerSuite;
 
-/** The real worker, with every activity the application registers. */
-async function startClusterWorker() {
-  return startWorker(native, database.db, taskQueue);
-}
-
+// The real worker (every activity the application registers) on this file's own task queue; the
+// real cluster activity, run in an activity context on that queue.
 beforeAll(async () => {
-  database = await createTestDatabase();
-  native = await connectDevServer();
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new Client({ connection });
-  worker = await startClusterWorker();
-  // The real activity, run in an activity context on this file's task queue.
-  const activities = createClusterActivities({ db: database.db, temporal: client });
-  const activityEnv = new MockActivityEnvironment({ taskQueue });
-  report = (input) => activityEnv.run(activities.reportToClusterWatch, input);
+  suite = await startDevServerSuite({ taskQueuePrefix: 'cluster-tests' });
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await connection?.close();
-  await native?.close();
-  await database?.drop();
+  await suite?.stop();
 });
 
 // ---- Helpers ---------------------------------------------------------------------------------------
@@ -89,9 +65,9 @@ function device() {
  */
 async function fileComplaint(dev: ReturnType<typeof device>, receivedAt: number, harmed = true, reportsItself = false): Promise<Member> {
   const complaintId = randomUUID();
-  const handle = await client.workflow.start<typeof complaint>('complaint', {
+  const handle = await suite.temporal.workflow.start<typeof complaint>('complaint', {
     workflowId: complaintId,
-    taskQueue,
+    taskQueue: suite.taskQueue,
     args: [
       {
         complaintId,
@@ -113,7 +89,7 @@ async function fileComplaint(dev: ReturnType<typeof device>, receivedAt: number,
 
 /** Reports a complaint to its watch the way the complaint workflow does (policy: 30 days, 3). */
 function reportMember(dev: ReturnType<typeof device>, m: Member) {
-  return report({
+  return suite.reportToClusterWatch({
     model: dev.model,
     lot: dev.lot,
     productName: dev.productName,
@@ -127,7 +103,7 @@ function reportMember(dev: ReturnType<typeof device>, m: Member) {
 }
 
 function watchOf(dev: ReturnType<typeof device>) {
-  return client.workflow.getHandle<typeof clusterWatch>(clusterWatchId(dev.model, dev.lot));
+  return suite.temporal.workflow.getHandle<typeof clusterWatch>(clusterWatchId(dev.model, dev.lot));
 }
 
 /** The watch has taken in every report sent so far (signals are processed in order). */
@@ -141,7 +117,7 @@ async function settled(dev: ReturnType<typeof device>, reports: number) {
 }
 
 async function alertsOf(dev: ReturnType<typeof device>) {
-  return database.db
+  return suite.database.db
     .selectFrom('cluster_alerts')
     .selectAll()
     .where('watch_id', '=', clusterWatchId(dev.model, dev.lot))
@@ -150,7 +126,7 @@ async function alertsOf(dev: ReturnType<typeof device>) {
 }
 
 async function alertEvents(alertId: string) {
-  return database.db.selectFrom('cluster_alert_events').selectAll().where('alert_id', '=', alertId).orderBy('seq').execute();
+  return suite.database.db.selectFrom('cluster_alert_events').selectAll().where('alert_id', '=', alertId).orderBy('seq').execute();
 }
 
 /** Waits until the alert's trail holds `count` events with this action. */
@@ -171,17 +147,6 @@ async function signalsReceived(m: Member, name: string): Promise<Array<Record<st
     payloads.push(data ? JSON.parse(Buffer.from(data).toString('utf8')) : {});
   }
   return payloads;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  const cause = (err as WorkflowUpdateFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
 }
 
 // ---- Tests -----------------------------------------------------------------------------------------
@@ -332,13 +297,12 @@ describe('a possible group event', () => {
     await settled(dev, 2);
 
     // The worker goes away; reports keep arriving (the server holds them), repeats included.
-    await worker!.stop();
-    worker = undefined;
+    await suite.stopWorker();
     await reportMember(dev, b);
     await reportMember(dev, a);
     await reportMember(dev, cc);
     await reportMember(dev, cc);
-    worker = await startClusterWorker(); // an empty cache: the watch replays its history first
+    await suite.startWorker(); // an empty cache: the watch replays its history first
 
     await expect.poll(async () => (await alertsOf(dev)).length, { timeout: 20_000 }).toBe(1);
     const [alert] = await alertsOf(dev);
@@ -346,8 +310,8 @@ describe('a possible group event', () => {
     await untilEvents(alert.id, 'members.flagged', 1);
 
     // Once more: a restart after the alert, and every complaint reported again.
-    await worker.stop();
-    worker = await startClusterWorker();
+    await suite.stopWorker();
+    await suite.startWorker();
     for (const m of [a, b, cc]) await reportMember(dev, m);
     await settled(dev, 9);
     const state = await watchOf(dev).query(clusterStateQuery);
@@ -361,9 +325,9 @@ describe('a possible group event', () => {
   it('continues as new, carrying the complaints within the window and the alert', async () => {
     const dev = device();
     const watchId = clusterWatchId(dev.model, dev.lot);
-    const first = await client.workflow.start<typeof clusterWatch>('clusterWatch', {
+    const first = await suite.temporal.workflow.start<typeof clusterWatch>('clusterWatch', {
       workflowId: watchId,
-      taskQueue,
+      taskQueue: suite.taskQueue,
       args: [{ model: dev.model, lot: dev.lot, productName: dev.productName, maxReportsPerRun: 2 }],
     });
     const t0 = Date.now() - 40 * DAY;
@@ -442,7 +406,7 @@ describe('QA’s decision', () => {
     }
     // The 12-hour notice and the 7-day investigation report, as children named by the alert.
     for (const ruleId of ['cn.group.notice', 'cn.group.investigation']) {
-      const child = client.workflow.getHandle(groupEventReportId(alert.id, ruleId));
+      const child = suite.temporal.workflow.getHandle(groupEventReportId(alert.id, ruleId));
       const description = await child.describe();
       expect(description.type).toBe('regulatoryReport');
       expect(groupEventReportId(alert.id, ruleId)).toBe(`${alert.id}:report:${ruleId}`);
@@ -516,10 +480,10 @@ describe('QA’s decision', () => {
 
 describe('the alert trail', () => {
   it('is append-only', async () => {
-    const [event] = await database.db.selectFrom('cluster_alert_events').selectAll().limit(1).execute();
+    const [event] = await suite.database.db.selectFrom('cluster_alert_events').selectAll().limit(1).execute();
     expect(event).toBeDefined();
-    await expect(sql`update cluster_alert_events set action = 'x' where alert_id = ${event.alert_id}`.execute(database.db)).rejects.toThrow(/append-only/);
-    await expect(sql`delete from cluster_alert_events where alert_id = ${event.alert_id}`.execute(database.db)).rejects.toThrow(/append-only/);
+    await expect(sql`update cluster_alert_events set action = 'x' where alert_id = ${event.alert_id}`.execute(suite.database.db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from cluster_alert_events where alert_id = ${event.alert_id}`.execute(suite.database.db)).rejects.toThrow(/append-only/);
   });
 });
 

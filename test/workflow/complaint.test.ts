@@ -2,22 +2,16 @@
  * The complaint workflow on Temporal's time-skipping test server (days pass in milliseconds),
  * with the real activities writing to a real PostgreSQL.
  */
-import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CHINA_MAINLAND } from '../../db/reference/calendars.js';
 import { savePolicy } from '../../db/reference-data.js';
-import type { complaint } from '../../workflows/complaint.js';
 import * as c from '../../workflows/contract.js';
 import type { Actor } from '../../workflows/model.js';
 import { addWorkingTime, workingTimeBetween } from '../../workflows/rules/calendar.js';
 import { DEFAULT_POLICY } from '../../workflows/rules/sla-policy.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { recordHistory } from '../support/history.js';
-import { SAMPLE_INTAKE } from '../support/intake.js';
-import { startTimeSkipping, startWorker } from '../support/temporal.js';
+import { refusal } from '../support/temporal.js';
+import { useTimeSkippingSuite, type ComplaintHandle as Handle } from '../support/time-skipping.js';
 
 const agent: Actor = { id: 'agent-li', role: 'agent' };
 const handler: Actor = { id: 'handler-chen', role: 'handler' };
@@ -25,52 +19,21 @@ const supervisor: Actor = { id: 'supervisor-wu', role: 'supervisor' };
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-let env: TestWorkflowEnvironment;
-let database: TestDatabase;
-let stopWorker: () => Promise<void>;
-const taskQueue = 'workflow-tests';
-
-beforeAll(async () => {
-  database = await createTestDatabase();
+const suite = useTimeSkippingSuite({
+  taskQueue: 'workflow-tests',
   // A policy whose first-contact clock is 24 working hours (3 working days on the CN calendar).
-  await savePolicy(database.db, {
-    ...DEFAULT_POLICY,
-    id: 'first-contact-24h',
-    general: { ...DEFAULT_POLICY.general, firstContact: { basis: 'working', minutes: 24 * 60 } },
-  });
-  env = await startTimeSkipping();
-  stopWorker = (await startWorker(env.nativeConnection, database.db, taskQueue)).stop;
+  setup: (db) =>
+    savePolicy(db, {
+      ...DEFAULT_POLICY,
+      id: 'first-contact-24h',
+      general: { ...DEFAULT_POLICY.general, firstContact: { basis: 'working', minutes: 24 * 60 } },
+    }),
 });
 
-afterAll(async () => {
-  await stopWorker?.();
-  await env?.teardown();
-  await database?.drop();
-});
+const file = (policyId?: string) => suite.fileComplaint({ policyId });
 
-type Handle = WorkflowHandle<typeof complaint>;
-
-async function file(policyId?: string): Promise<{ handle: Handle; receivedAt: number }> {
-  const complaintId = randomUUID();
-  const receivedAt = await env.currentTimeMs();
-  const handle = await env.client.workflow.start<typeof complaint>('complaint', {
-    workflowId: complaintId,
-    taskQueue,
-    args: [{ complaintId, intake: SAMPLE_INTAKE, receivedAt, receivedBy: agent, fingerprint: 'f', requestId: 'r', policyId }],
-  });
-  await handle.executeUpdate(c.filedUpdate);
-  return { handle, receivedAt };
-}
-
-async function throughIntake(handle: Handle) {
-  await handle.executeUpdate(c.verifyComplainantUpdate, { args: [{ actor: agent, method: 'called back on the hospital switchboard' }] });
-  await handle.executeUpdate(c.verifyItemUpdate, {
-    args: [{ actor: agent, checks: { product: true, specification: true, lot: true, expiry: true, manufacturer: true } }],
-  });
-  await handle.executeUpdate(c.recordContactUpdate, { args: [{ actor: agent, channel: 'phone', summary: 'explained next steps' }] });
-  await handle.executeUpdate(c.acknowledgeUpdate, { args: [{ actor: agent, channel: 'email' }] });
-  return handle.executeUpdate(c.completeIntakeUpdate, { args: [{ actor: agent }] });
-}
+const throughIntake = (handle: Handle) =>
+  suite.throughIntake(handle, { method: 'called back on the hospital switchboard', contactSummary: 'explained next steps', acknowledgeBy: 'email' });
 
 const assessment = {
   category: 'product_performance',
@@ -98,19 +61,8 @@ async function throughResolution(handle: Handle) {
   return handle.executeUpdate(c.recordCustomerDecisionUpdate, { args: [{ actor: agent, accepted: true }] });
 }
 
-async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  const cause = (err as WorkflowUpdateFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
-}
-
 async function storedEvents(complaintId: string) {
-  return database.db.selectFrom('complaint_events').selectAll().where('complaint_id', '=', complaintId).orderBy('seq').execute();
+  return suite.database.db.selectFrom('complaint_events').selectAll().where('complaint_id', '=', complaintId).orderBy('seq').execute();
 }
 
 describe('a complaint through all six stages', () => {
@@ -132,7 +84,7 @@ describe('a complaint through all six stages', () => {
       handle.executeUpdate(c.recordRevisitUpdate, { args: [{ actor: agent, deviceWorking: true, solvedAtRoot: true, score: 5 }] }),
     );
     expect(early.type).toBe(c.REFUSAL.illegalTransition);
-    await env.sleep(7 * DAY + HOUR);
+    await suite.env.sleep(7 * DAY + HOUR);
     expect((await handle.query(c.stateQuery)).revisit?.due).toBe(true);
     state = await handle.executeUpdate(c.recordRevisitUpdate, {
       args: [{ actor: agent, deviceWorking: true, solvedAtRoot: true, score: 5 }],
@@ -143,21 +95,21 @@ describe('a complaint through all six stages', () => {
     await recordHistory(handle, 'closed-after-revisit');
 
     // The file: the record's projection, a gap-free event trail, and the clocks with outcomes.
-    const row = await database.db.selectFrom('complaints').selectAll().where('id', '=', complaintId).executeTakeFirstOrThrow();
+    const row = await suite.database.db.selectFrom('complaints').selectAll().where('id', '=', complaintId).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ stage: 'closed', category: 'product_performance', root_cause: 'manufacturing', remedy: 'replacement', satisfaction_score: 5 });
     expect(row.number).toMatch(/^CMP-\d{4}-\d{6}$/);
     const events = await storedEvents(complaintId);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events.at(-1)?.seq).toBe(row.last_seq);
     // The trail is evidence: the database itself refuses to edit or delete it (Part 11).
-    await expect(database.db.updateTable('complaint_events').set({ action: 'edited' }).where('complaint_id', '=', complaintId).execute()).rejects.toThrow(
+    await expect(suite.database.db.updateTable('complaint_events').set({ action: 'edited' }).where('complaint_id', '=', complaintId).execute()).rejects.toThrow(
       /complaint_events is append-only: UPDATE refused/,
     );
-    await expect(database.db.deleteFrom('complaint_events').where('complaint_id', '=', complaintId).execute()).rejects.toThrow(/append-only: DELETE refused/);
+    await expect(suite.database.db.deleteFrom('complaint_events').where('complaint_id', '=', complaintId).execute()).rejects.toThrow(/append-only: DELETE refused/);
     const stages = events.filter((e) => e.action === 'stage.changed').map((e) => (e.data as { to: string }).to);
     expect(stages).toEqual(['assessment', 'investigation', 'resolution', 'feedback', 'revisit', 'closed']);
     expect(events.find((e) => e.action === 'remedy.approved')).toMatchObject({ actor_id: supervisor.id, actor_role: 'supervisor' });
-    const clocks = await database.db.selectFrom('sla_clocks').select(['clock_id', 'status']).where('complaint_id', '=', complaintId).execute();
+    const clocks = await suite.database.db.selectFrom('sla_clocks').select(['clock_id', 'status']).where('complaint_id', '=', complaintId).execute();
     expect(Object.fromEntries(clocks.map((k) => [k.clock_id, k.status]))).toEqual({
       firstContact: 'met',
       acknowledgement: 'met',
@@ -175,12 +127,12 @@ describe('SLA clocks', () => {
     const before = await handle.query(c.stateQuery);
     expect(before.clocks.find((k) => k.id === 'firstContact')?.dueAt).toBe(due);
 
-    await env.sleep(due - (await env.currentTimeMs()) - 60_000); // a minute before
+    await suite.env.sleep(due - (await suite.env.currentTimeMs()) - 60_000); // a minute before
     let state = await handle.query(c.stateQuery);
     expect(state.clocks.find((k) => k.id === 'firstContact')?.status).toBe('running');
     // (The 24-calendar-hour acknowledgement clock has breached by now; this test is about first contact.)
 
-    await env.sleep(2 * 60_000);
+    await suite.env.sleep(2 * 60_000);
     state = await handle.query(c.stateQuery);
     const clock = state.clocks.find((k) => k.id === 'firstContact')!;
     expect(clock.status).toBe('breached');
@@ -218,7 +170,7 @@ describe('SLA clocks', () => {
     expect(state.clocks.filter((k) => k.status === 'paused').map((k) => k.id).sort()).toEqual(runningBefore);
 
     // Five days pass, far beyond every clock, yet nothing breaches while paused.
-    await env.sleep(5 * DAY);
+    await suite.env.sleep(5 * DAY);
     state = await handle.query(c.stateQuery);
     expect(state.clocks.filter((k) => k.status === 'paused').map((k) => k.id).sort()).toEqual(runningBefore);
     expect(state.breached).toBe(false);
@@ -294,7 +246,7 @@ describe('reopening, withdrawal and refusals', () => {
     state = await handle.executeUpdate(c.recordFeedbackUpdate, { args: [{ actor: agent, satisfied: true, score: 4 }] });
     expect(state.stage).toBe('revisit');
     expect(state.clocks.find((k) => k.id === 'resolution#2')?.status).toBe('met');
-    const row = await database.db.selectFrom('complaints').select(['reopen_count', 'stage']).where('id', '=', handle.workflowId).executeTakeFirstOrThrow();
+    const row = await suite.database.db.selectFrom('complaints').select(['reopen_count', 'stage']).where('id', '=', handle.workflowId).executeTakeFirstOrThrow();
     expect(row).toEqual({ reopen_count: 1, stage: 'revisit' });
     await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
     await handle.result();
@@ -309,7 +261,7 @@ describe('reopening, withdrawal and refusals', () => {
     expect(state.withdrawal?.reason).toBe('complainant resolved it with the hospital');
     expect(state.clocks.filter((k) => k.status === 'running' || k.status === 'paused')).toEqual([]);
     expect(await handle.result()).toMatchObject({ stage: 'withdrawn' });
-    const row = await database.db.selectFrom('complaints').select(['stage', 'withdrawn_reason']).where('id', '=', handle.workflowId).executeTakeFirstOrThrow();
+    const row = await suite.database.db.selectFrom('complaints').select(['stage', 'withdrawn_reason']).where('id', '=', handle.workflowId).executeTakeFirstOrThrow();
     expect(row).toEqual({ stage: 'withdrawn', withdrawn_reason: 'complainant resolved it with the hospital' });
   });
 
@@ -358,7 +310,7 @@ describe('reopening, withdrawal and refusals', () => {
     const state = await handle.executeUpdate(c.addNoteUpdate, { args: [{ actor: agent, text: 'escalated by supervisor' }] });
     expect(state.marks).toMatchObject({ mediation: true, regulator: true });
     expect(state.escalations.map((e) => e.target)).toEqual(['mediation', 'regulator']);
-    const row = await database.db.selectFrom('complaints').select(['marked_for_mediation', 'marked_for_regulator']).where('id', '=', handle.workflowId).executeTakeFirstOrThrow();
+    const row = await suite.database.db.selectFrom('complaints').select(['marked_for_mediation', 'marked_for_regulator']).where('id', '=', handle.workflowId).executeTakeFirstOrThrow();
     expect(row).toEqual({ marked_for_mediation: true, marked_for_regulator: true });
     await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
   });

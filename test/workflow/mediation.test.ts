@@ -2,58 +2,27 @@
  * Third-party mediation and the legal route, on the time-skipping server: settled (the agreed
  * remedy becomes the resolution), failed, and out of time.
  */
-import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { complaint } from '../../workflows/complaint.js';
+import { describe, expect, it } from 'vitest';
 import * as c from '../../workflows/contract.js';
 import { recordMediationOutcomeUpdate, recordSessionUpdate, type mediation } from '../../workflows/mediation.js';
 import type { Actor } from '../../workflows/model.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { recordHistory } from '../support/history.js';
-import { SAMPLE_INTAKE } from '../support/intake.js';
-import { startTimeSkipping, startWorker } from '../support/temporal.js';
+import { useTimeSkippingSuite, type ComplaintHandle as Handle } from '../support/time-skipping.js';
 
 const agent: Actor = { id: 'agent-li', role: 'agent' };
 const handler: Actor = { id: 'handler-chen', role: 'handler' };
 const supervisor: Actor = { id: 'supervisor-wu', role: 'supervisor' };
 const DAY = 86_400_000;
 
-let env: TestWorkflowEnvironment;
-let database: TestDatabase;
-let stopWorker: () => Promise<void>;
-const taskQueue = 'mediation-tests';
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  env = await startTimeSkipping();
-  stopWorker = (await startWorker(env.nativeConnection, database.db, taskQueue)).stop;
-});
-
-afterAll(async () => {
-  await stopWorker?.();
-  await env?.teardown();
-  await database?.drop();
-});
-
-type Handle = WorkflowHandle<typeof complaint>;
+const suite = useTimeSkippingSuite({ taskQueue: 'mediation-tests' });
 
 /** A complaint whose customer rejected the approved remedy: the point where mediation starts. */
 async function disputed(): Promise<Handle> {
-  const complaintId = randomUUID();
-  const handle = await env.client.workflow.start<typeof complaint>('complaint', {
-    workflowId: complaintId,
-    taskQueue,
-    args: [{ complaintId, intake: SAMPLE_INTAKE, receivedAt: await env.currentTimeMs(), receivedBy: agent, fingerprint: 'f', requestId: 'r' }],
-  });
+  const { handle } = await suite.fileComplaint();
   const act = <A>(update: UpdateDefinition<c.ComplaintState, [A]>, args: A) => handle.executeUpdate(update, { args: [args] });
-  await handle.executeUpdate(c.filedUpdate);
-  await act(c.verifyComplainantUpdate, { actor: agent, method: 'x' });
-  await act(c.verifyItemUpdate, { actor: agent, checks: { product: true, specification: true, lot: true, expiry: true, manufacturer: true } });
-  await act(c.recordContactUpdate, { actor: agent, channel: 'phone', summary: 'x' });
-  await act(c.completeIntakeUpdate, { actor: agent });
+  await suite.throughIntake(handle);
   await act(c.assessUpdate, { actor: agent, category: 'after_sales_service', severity: 'general', patientSafety: false, suspectedAdverseEvent: false, reasonable: true, department: 'service', ownerId: handler.id });
   await act(c.waiveInvestigationUpdate, { actor: supervisor, reason: 'service dispute only' });
   await act(c.completeInvestigationUpdate, { actor: handler });
@@ -67,7 +36,7 @@ async function startMediation(handle: Handle, deadlineDays = 30) {
   await handle.signal(c.escalateSignal, { actor: supervisor, target: 'mediation', reason: 'customer rejects the repair', mediator: 'City consumer association', deadlineDays });
   await expect.poll(async () => (await handle.query(c.stateQuery)).stage).toBe('mediation');
   const state = await handle.query(c.stateQuery);
-  return { state, mediationHandle: env.client.workflow.getHandle<typeof mediation>(state.mediation!.mediationId) };
+  return { state, mediationHandle: suite.env.client.workflow.getHandle<typeof mediation>(state.mediation!.mediationId) };
 }
 
 describe('mediation', () => {
@@ -76,7 +45,7 @@ describe('mediation', () => {
     const { state, mediationHandle } = await startMediation(handle);
     expect(state.mediation).toMatchObject({ body: 'City consumer association', sessions: 0 });
     expect(state.clocks.filter((k) => k.status === 'running')).toEqual([]); // the service clocks wait
-    const sessionAt = await env.currentTimeMs();
+    const sessionAt = await suite.env.currentTimeMs();
     await mediationHandle.executeUpdate(recordSessionUpdate, { args: [{ actor: agent, heldAt: sessionAt, summary: 'both sides heard' }] });
     await expect.poll(async () => (await handle.query(c.stateQuery)).history.filter((e) => e.action === 'mediation.session').length).toBe(1);
     const refused = await mediationHandle
@@ -104,7 +73,7 @@ describe('mediation', () => {
     const state = await handle.query(c.stateQuery);
     expect(state.marks.legal).toBe(true);
     expect(state.clocks.filter((k) => k.status === 'running' || k.status === 'paused')).toEqual([]);
-    const row = await database.db.selectFrom('complaints').select('stage').where('id', '=', handle.workflowId).executeTakeFirstOrThrow();
+    const row = await suite.database.db.selectFrom('complaints').select('stage').where('id', '=', handle.workflowId).executeTakeFirstOrThrow();
     expect(row.stage).toBe('legal');
     const byAgent = await handle.executeUpdate(c.closeLegalRouteUpdate, { args: [{ actor: agent, outcome: 'x' }] }).catch((e: unknown) => e);
     expect(byAgent).toBeInstanceOf(WorkflowUpdateFailedError);
@@ -119,7 +88,7 @@ describe('mediation', () => {
   it('out of time: the deadline passes without an outcome, and the case takes the legal route', async () => {
     const handle = await disputed();
     await startMediation(handle, 10);
-    await env.sleep(11 * DAY);
+    await suite.env.sleep(11 * DAY);
     await expect.poll(async () => (await handle.query(c.stateQuery)).stage).toBe('legal');
     expect((await handle.query(c.stateQuery)).mediation?.outcome).toBe('timed_out');
     await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'claim dropped' }] });

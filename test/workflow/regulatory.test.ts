@@ -4,20 +4,16 @@
  * original day 0, a filed US report gets a supplemental clock on new information, and the law's
  * clock keeps running while the service clocks are paused.
  */
-import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
 import { CHINA_MAINLAND, US_FEDERAL } from '../../db/reference/calendars.js';
-import type { complaint } from '../../workflows/complaint.js';
 import * as c from '../../workflows/contract.js';
 import type { Actor } from '../../workflows/model.js';
 import { recordSubmissionUpdate, reportStateQuery, type regulatoryReport } from '../../workflows/regulatory-report.js';
 import { reportDue, reportingRule } from '../../workflows/rules/regulatory.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { recordHistory } from '../support/history.js';
 import { SAMPLE_INTAKE } from '../support/intake.js';
-import { startTimeSkipping, startWorker } from '../support/temporal.js';
+import { useTimeSkippingSuite, type ComplaintHandle as Handle } from '../support/time-skipping.js';
 
 const agent: Actor = { id: 'agent-li', role: 'agent' };
 const qa: Actor = { id: 'qa-zhao', role: 'qa' };
@@ -25,39 +21,12 @@ const supervisor: Actor = { id: 'supervisor-wu', role: 'supervisor' };
 const DAY = 86_400_000;
 const calendars = { CN: CHINA_MAINLAND, US: US_FEDERAL };
 
-let env: TestWorkflowEnvironment;
-let database: TestDatabase;
-let stopWorker: () => Promise<void>;
-const taskQueue = 'regulatory-tests';
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  env = await startTimeSkipping();
-  stopWorker = (await startWorker(env.nativeConnection, database.db, taskQueue)).stop;
-});
-
-afterAll(async () => {
-  await stopWorker?.();
-  await env?.teardown();
-  await database?.drop();
-});
-
-type Handle = WorkflowHandle<typeof complaint>;
+const suite = useTimeSkippingSuite({ taskQueue: 'regulatory-tests' });
 
 /** A complaint through intake and assessment, flagged for patient safety. */
 async function assessedComplaint(): Promise<{ handle: Handle; receivedAt: number }> {
-  const complaintId = randomUUID();
-  const receivedAt = await env.currentTimeMs();
-  const handle = await env.client.workflow.start<typeof complaint>('complaint', {
-    workflowId: complaintId,
-    taskQueue,
-    args: [{ complaintId, intake: { ...SAMPLE_INTAKE, event: { ...SAMPLE_INTAKE.event, patientHarmed: true } }, receivedAt, receivedBy: agent, fingerprint: 'f', requestId: 'r' }],
-  });
-  await handle.executeUpdate(c.filedUpdate);
-  await handle.executeUpdate(c.verifyComplainantUpdate, { args: [{ actor: agent, method: 'hospital switchboard' }] });
-  await handle.executeUpdate(c.verifyItemUpdate, { args: [{ actor: agent, checks: { product: true, specification: true, lot: true, expiry: true, manufacturer: true } }] });
-  await handle.executeUpdate(c.recordContactUpdate, { args: [{ actor: agent, channel: 'phone', summary: 'called back' }] });
-  await handle.executeUpdate(c.completeIntakeUpdate, { args: [{ actor: agent }] });
+  const { handle, receivedAt } = await suite.fileComplaint({ intake: { ...SAMPLE_INTAKE, event: { ...SAMPLE_INTAKE.event, patientHarmed: true } } });
+  await suite.throughIntake(handle, { method: 'hospital switchboard', contactSummary: 'called back' });
   await handle.executeUpdate(c.assessUpdate, {
     args: [{ actor: agent, category: 'product_performance', severity: 'major', patientSafety: true, suspectedAdverseEvent: true, reasonable: true, department: 'quality', ownerId: 'handler-chen' }],
   });
@@ -73,7 +42,7 @@ const seriousInjuryInChina: c.ReportabilityFactsInput = {
 };
 
 async function report(reportId: string) {
-  return env.client.workflow.getHandle<typeof regulatoryReport>(reportId);
+  return suite.env.client.workflow.getHandle<typeof regulatoryReport>(reportId);
 }
 
 async function refusal(promise: Promise<unknown>) {
@@ -102,12 +71,12 @@ describe('QA decides; the report runs on its own legal clock', () => {
     expect((await handle.query(c.stateQuery)).regulatory.reports[0]).toMatchObject({ reportId, ruleId: 'cn.serious', jurisdiction: 'CN', dueAt: due });
 
     // Half the time passes: a reminder on the complaint's record.
-    await env.sleep((due - receivedAt) / 2 + 60_000);
+    await suite.env.sleep((due - receivedAt) / 2 + 60_000);
     let state = await handle.query(c.stateQuery);
     expect(state.history.filter((e) => e.action === 'regulatory.reminder')).toHaveLength(1);
 
     // Past the due time: the breach alert, to QA and the supervisor.
-    await env.sleep(due - (await env.currentTimeMs()) + 60_000);
+    await suite.env.sleep(due - (await suite.env.currentTimeMs()) + 60_000);
     state = await handle.query(c.stateQuery);
     expect(state.regulatory.reports[0].status).toBe('overdue');
     expect(state.history.filter((e) => e.action === 'regulatory.breached')).toHaveLength(1);
@@ -123,7 +92,7 @@ describe('QA decides; the report runs on its own legal clock', () => {
     state = await handle.query(c.stateQuery);
     expect(state.regulatory.reports[0].reference).toBe('NMPA-2026-0042');
     expect(state.history.find((e) => e.action === 'regulatory.submitted')?.data).toMatchObject({ reference: 'NMPA-2026-0042', late: true });
-    const row = await database.db.selectFrom('regulatory_reports').selectAll().where('report_id', '=', reportId).executeTakeFirstOrThrow();
+    const row = await suite.database.db.selectFrom('regulatory_reports').selectAll().where('report_id', '=', reportId).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'submitted', submission_reference: 'NMPA-2026-0042', jurisdiction: 'CN', rule_id: 'cn.serious' });
     await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
     await handle.result();
@@ -134,7 +103,7 @@ describe('QA decides; the report runs on its own legal clock', () => {
   it('new facts (the injury was a death) tighten the clock to 7 days from the original day 0', async () => {
     const { handle, receivedAt } = await assessedComplaint();
     await handle.executeUpdate(c.decideReportabilityUpdate, { args: [{ actor: qa, facts: seriousInjuryInChina }] });
-    await env.sleep(3 * DAY);
+    await suite.env.sleep(3 * DAY);
     await handle.executeUpdate(c.decideReportabilityUpdate, { args: [{ actor: qa, facts: { ...seriousInjuryInChina, outcome: 'death' }, note: 'patient died on day 3' }] });
     const reportId = `${handle.workflowId}:report:cn.serious`;
     const tightened = reportDue(reportingRule('cn.death'), receivedAt, calendars)!.dueAt;
@@ -174,8 +143,8 @@ describe('QA decides; the report runs on its own legal clock', () => {
     await expect.poll(async () => (await handle.query(c.stateQuery)).regulatory.reports[0]?.status).toBe('open');
     await (await report(first)).executeUpdate(recordSubmissionUpdate, { args: [{ actor: qa, reference: 'MDR-3001' }] });
     await expect.poll(async () => (await handle.query(c.stateQuery)).regulatory.reports[0].status).toBe('submitted');
-    await env.sleep(10 * DAY);
-    const infoAt = await env.currentTimeMs();
+    await suite.env.sleep(10 * DAY);
+    const infoAt = await suite.env.currentTimeMs();
     await handle.executeUpdate(c.decideReportabilityUpdate, { args: [{ actor: qa, facts, note: 'lab report on the returned pump' }] });
     const supplemental = `${handle.workflowId}:report:us.803.56:1`;
     await expect.poll(async () => (await handle.query(c.stateQuery)).regulatory.reports.find((r) => r.reportId === supplemental)?.status).toBe('open');
@@ -192,7 +161,7 @@ describe('the law’s clock never pauses', () => {
     const { handle, receivedAt } = await assessedComplaint();
     await handle.executeUpdate(c.decideReportabilityUpdate, { args: [{ actor: qa, facts: { ...seriousInjuryInChina, outcome: 'death' } }] });
     await handle.executeUpdate(c.awaitCustomerUpdate, { args: [{ actor: agent, reason: 'waiting for the family to return the device' }] });
-    await env.sleep(8 * DAY);
+    await suite.env.sleep(8 * DAY);
     const state = await handle.query(c.stateQuery);
     expect(state.clocks.filter((k) => k.status === 'paused').length).toBeGreaterThan(0);
     expect(state.regulatory.reports[0]).toMatchObject({ ruleId: 'cn.death', status: 'overdue', dueAt: reportDue(reportingRule('cn.death'), receivedAt, calendars)!.dueAt });
@@ -217,21 +186,12 @@ describe('the law’s clock never pauses', () => {
 });
 
 describe('escalation levels', () => {
-  async function filed(): Promise<Handle> {
-    const complaintId = randomUUID();
-    const handle = await env.client.workflow.start<typeof complaint>('complaint', {
-      workflowId: complaintId,
-      taskQueue,
-      args: [{ complaintId, intake: SAMPLE_INTAKE, receivedAt: await env.currentTimeMs(), receivedBy: agent, fingerprint: 'f', requestId: 'r' }],
-    });
-    await handle.executeUpdate(c.filedUpdate);
-    return handle;
-  }
+  const filed = async (): Promise<Handle> => (await suite.fileComplaint()).handle;
 
   it('a breach goes to the supervisor; left unanswered for 4 hours it goes up to management, once', async () => {
     const handle = await filed();
     const firstContact = (await handle.query(c.stateQuery)).clocks.find((k) => k.id === 'firstContact')!;
-    await env.sleep(firstContact.dueAt - (await env.currentTimeMs()) + 4 * 3_600_000 + 60_000);
+    await suite.env.sleep(firstContact.dueAt - (await suite.env.currentTimeMs()) + 4 * 3_600_000 + 60_000);
     const state = await handle.query(c.stateQuery);
     expect(state.escalations).toContainEqual(expect.objectContaining({ level: 'supervisor', reason: 'SLA breach: firstContact' }));
     expect(state.escalations).toContainEqual(expect.objectContaining({ level: 'management', reason: 'breach of firstContact unanswered' }));
@@ -245,11 +205,11 @@ describe('escalation levels', () => {
   it('a breach the supervisor answers in time stays with the supervisor', async () => {
     const handle = await filed();
     const firstContact = (await handle.query(c.stateQuery)).clocks.find((k) => k.id === 'firstContact')!;
-    await env.sleep(firstContact.dueAt - (await env.currentTimeMs()) + 60_000);
+    await suite.env.sleep(firstContact.dueAt - (await suite.env.currentTimeMs()) + 60_000);
     expect((await refusal(handle.executeUpdate(c.answerBreachUpdate, { args: [{ actor: agent, clockId: 'firstContact', response: 'x' }] }))).type).toBe(c.REFUSAL.forbidden);
     const answered = await handle.executeUpdate(c.answerBreachUpdate, { args: [{ actor: supervisor, clockId: 'firstContact', response: 'agent off sick; I am calling the hospital now' }] });
     expect(answered.breachFollowUps.find((f) => f.clockId === 'firstContact')?.answeredAt).toBeDefined();
-    await env.sleep(DAY);
+    await suite.env.sleep(DAY);
     const state = await handle.query(c.stateQuery);
     expect(state.escalations.filter((e) => e.level === 'management' && e.reason.includes('firstContact'))).toEqual([]);
     expect(state.history.find((e) => e.action === 'breach.answered')).toMatchObject({ actor: supervisor, data: { clockId: 'firstContact' } });
@@ -258,10 +218,7 @@ describe('escalation levels', () => {
 
   it('a crisis goes straight to management', async () => {
     const handle = await filed();
-    await handle.executeUpdate(c.verifyComplainantUpdate, { args: [{ actor: agent, method: 'x' }] });
-    await handle.executeUpdate(c.verifyItemUpdate, { args: [{ actor: agent, checks: { product: true, specification: true, lot: true, expiry: true, manufacturer: true } }] });
-    await handle.executeUpdate(c.recordContactUpdate, { args: [{ actor: agent, channel: 'phone', summary: 'x' }] });
-    await handle.executeUpdate(c.completeIntakeUpdate, { args: [{ actor: agent }] });
+    await suite.throughIntake(handle);
     const state = await handle.executeUpdate(c.assessUpdate, {
       args: [{ actor: supervisor, category: 'after_sales_service', severity: 'crisis', patientSafety: false, suspectedAdverseEvent: false, reasonable: true, department: 'service', ownerId: 'eng-1', rationale: 'on the evening news' }],
     });
