@@ -20,11 +20,7 @@ const BEARER = /^Bearer\s+(\S+)$/i;
 export const requireActor = createMiddleware<ActorEnv>(async (c, next) => {
   const header = c.req.header('authorization');
   const token = header ? BEARER.exec(header)?.[1] : undefined;
-  let actor = token ? await c.get('resolveActor')(token) : undefined;
-  // TEMPORARY-SWITCHOVER: X-Actor headers still accepted while the tests move to tokens.
-  if (!header && c.req.header('x-actor-id') && c.req.header('x-actor-role')) {
-    actor = { id: c.req.header('x-actor-id')!, role: c.req.header('x-actor-role') as Role };
-  }
+  const actor = token ? await c.get('resolveActor')(token) : undefined;
   if (!actor) {
     c.header('WWW-Authenticate', 'Bearer realm="complaint-desk"');
     return problem(
