@@ -73,8 +73,10 @@ describe('mediation', () => {
     const state = await handle.query(c.stateQuery);
     expect(state.marks.legal).toBe(true);
     expect(state.clocks.filter((k) => k.status === 'running' || k.status === 'paused')).toEqual([]);
-    const row = await suite.database.db.selectFrom('complaints').select('stage').where('id', '=', handle.workflowId).executeTakeFirstOrThrow();
-    expect(row.stage).toBe('legal');
+    // The stage reaches PostgreSQL with the next write after the workflow moved.
+    await expect
+      .poll(async () => (await suite.database.db.selectFrom('complaints').select('stage').where('id', '=', handle.workflowId).executeTakeFirstOrThrow()).stage)
+      .toBe('legal');
     const byAgent = await handle.executeUpdate(c.closeLegalRouteUpdate, { args: [{ actor: agent, outcome: 'x' }] }).catch((e: unknown) => e);
     expect(byAgent).toBeInstanceOf(WorkflowUpdateFailedError);
     const closed = await handle.executeUpdate(c.closeLegalRouteUpdate, { args: [{ actor: supervisor, outcome: 'court dismissed the claim', note: 'case 2026-123' }] });
