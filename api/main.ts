@@ -2,6 +2,7 @@
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { connect } from '../db/connect.js';
+import { dataConverterFor, loadPayloadKeys, PayloadKeyError } from '../worker/payload-codec.js';
 import { TASK_QUEUE } from '../workflows/contract.js';
 import { createApp } from './app.js';
 
@@ -13,10 +14,21 @@ if (!databaseUrl) {
   console.error('api: DATABASE_URL is not set');
   process.exit(2);
 }
+// The same payload keys as the worker's (PAYLOAD_KEYS / PAYLOAD_KEY_FILE, required): the client
+// encrypts what it sends and decrypts what it reads, and the codec endpoint (/codec) uses them.
+const dataConverter = (() => {
+  try {
+    return dataConverterFor(loadPayloadKeys(process.env));
+  } catch (err) {
+    if (!(err instanceof PayloadKeyError)) throw err;
+    console.error(`api: ${err.message}`);
+    return process.exit(2);
+  }
+})();
 
 const db = connect(databaseUrl);
 const connection = await Connection.connect({ address: temporalAddress });
-const temporal = new Client({ connection, namespace });
+const temporal = new Client({ connection, namespace, dataConverter });
 const app = createApp({ db, temporal, taskQueue: process.env.TASK_QUEUE ?? TASK_QUEUE });
 
 const server = serve({ fetch: app.fetch, port, hostname: process.env.API_HOST ?? '127.0.0.1' }, (info) => {

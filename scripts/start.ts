@@ -8,13 +8,23 @@
  *   worker      node --import tsx worker/main.ts
  *   API         node --import tsx api/main.ts, port API_PORT (3000)
  *
+ * Payloads are encrypted (worker/payload-codec.ts) with the key in .data/payload-key, generated at the
+ * first start (mode 0600, ignored by git) and given to the worker and the API as PAYLOAD_KEY_FILE,
+ * unless PAYLOAD_KEYS or PAYLOAD_KEY_FILE is set. The Web UI decodes them through the API's codec
+ * endpoint, http://localhost:API_PORT/codec, for signed-in supervisors, QA and admins.
+ *
  * Other settings: TEMPORAL_NAMESPACE (default `default`), TEMPORAL_UI_CODEC_ENDPOINT (codec server the
- * Web UI decodes payloads through), TEMPORAL_UI_URL (printed when TEMPORAL_ADDRESS is yours). Ctrl-C (or SIGTERM) stops the API, the worker, Temporal and
+ * Web UI decodes payloads through; default the API's /codec, `none` for none), TEMPORAL_UI_ORIGIN
+ * (the UI origin the codec endpoint answers; default the dev server's UI), TEMPORAL_UI_URL (printed
+ * when TEMPORAL_ADDRESS is yours). Ctrl-C (or SIGTERM) stops the API, the worker, Temporal and
  * PostgreSQL in that order and exits 0; a second Ctrl-C kills what is left. If the worker, the API or
  * a server dies on its own, everything is stopped and the exit code is 1. Nothing restarts by itself.
  */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { migrateToLatest } from '../db/migrate.js';
+import { loadPayloadKeys } from '../worker/payload-codec.js';
 import { issueDemoTokens } from './stack/demo-users.js';
 import { repoRoot } from './stack/cache.js';
 import { assertPortFree } from './stack/ports.js';
@@ -64,6 +74,29 @@ async function waitForHealth(url: string, api: ManagedProcess, timeoutMs: number
     await new Promise((r) => setTimeout(r, 250));
   }
   return 'unhealthy';
+}
+
+/**
+ * The local stack's payload key: .data/payload-key, written once (0600) so that later starts read
+ * the histories of earlier ones. Losing it makes the encrypted payloads in .data/temporal.sqlite
+ * unreadable. The key itself is never printed.
+ */
+function localPayloadKeyFile(): string {
+  const file = path.join(dataDir, 'payload-key');
+  fs.mkdirSync(dataDir, { recursive: true });
+  const id = `local-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
+  try {
+    fs.writeFileSync(
+      file,
+      `# Payload encryption key of the local stack (npm start). Keep it as long as .data/temporal.sqlite.\n${id}:${randomBytes(32).toString('base64')}\n`,
+      { mode: 0o600, flag: 'wx' },
+    );
+    say(`generated the local payload encryption key in ${path.relative(repoRoot, file)}`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
+  }
+  return file;
 }
 
 /** Paths an API reference may live at; the ones that answer are printed. */
@@ -148,6 +181,12 @@ async function main(): Promise<void> {
     // Check the ports of what we start ourselves before starting anything.
     await assertPortFree(apiPort, 'the API (set API_PORT to use another port)');
 
+    // Payload encryption: the environment's keys, or the local stack's own; checked before anything starts.
+    const payloadKeyEnv: NodeJS.ProcessEnv =
+      process.env.PAYLOAD_KEYS || process.env.PAYLOAD_KEY_FILE ? {} : { PAYLOAD_KEY_FILE: localPayloadKeyFile() };
+    loadPayloadKeys({ ...process.env, ...payloadKeyEnv });
+    const codecEndpoint = process.env.TEMPORAL_UI_CODEC_ENDPOINT || `http://localhost:${apiPort}/codec`;
+
     let databaseUrl = process.env.DATABASE_URL;
     let temporalAddress = process.env.TEMPORAL_ADDRESS;
     const pgPort = intEnv('PG_PORT', 5433);
@@ -172,7 +211,7 @@ async function main(): Promise<void> {
             uiPort,
             dbFilename: path.join(dataDir, 'temporal.sqlite'),
             namespace,
-            uiCodecEndpoint: process.env.TEMPORAL_UI_CODEC_ENDPOINT || undefined,
+            uiCodecEndpoint: codecEndpoint === 'none' ? undefined : codecEndpoint,
             // Its connection warnings while it stops are expected: not shown.
             onLine: (line) => {
               if (!shuttingDown) console.error(`[temporal] ${line}`);
@@ -210,7 +249,14 @@ async function main(): Promise<void> {
       TEMPORAL_ADDRESS: temporalAddress,
       TEMPORAL_NAMESPACE: namespace,
       PORT: String(apiPort),
+      ...payloadKeyEnv,
     };
+    // The codec endpoint answers the Web UI's origin (CORS): ours, unless told.
+    const uiUrl = temporal?.uiUrl ?? process.env.TEMPORAL_UI_URL;
+    if (!env.TEMPORAL_UI_ORIGIN && uiUrl && URL.canParse(uiUrl)) {
+      const origin = new URL(uiUrl).origin;
+      env.TEMPORAL_UI_ORIGIN = temporal?.uiUrl ? [origin, origin.replace('//localhost:', '//127.0.0.1:')].join(',') : origin;
+    }
     const node = (script: string) => ['--import', 'tsx', path.join(repoRoot, script)];
     worker = spawnManaged('worker', process.execPath, node('worker/main.ts'), { cwd: repoRoot, env, onLine: prefixed('worker') });
     watch('worker', worker);
@@ -233,6 +279,7 @@ async function main(): Promise<void> {
       ['API health', `${apiUrl}/healthz`],
       ...references.map((r): [string, string] => ['API reference', r]),
       ...((temporal?.uiUrl ?? process.env.TEMPORAL_UI_URL) ? [['Temporal Web UI', (temporal?.uiUrl ?? process.env.TEMPORAL_UI_URL)!] as [string, string]] : []),
+      ...(temporal?.uiUrl && codecEndpoint !== 'none' ? [['Web UI codec', `${codecEndpoint} (supervisor, qa, admin)`] as [string, string]] : []),
       ['Temporal', `${temporalAddress} (namespace ${namespace})`],
       ['PostgreSQL', redact(databaseUrl!)],
     ];

@@ -1,6 +1,7 @@
 /** The worker process: `npm run worker` (started for you by `npm start`). */
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import { connect } from '../db/connect.js';
+import { dataConverterFor, loadPayloadKeys, PayloadKeyError } from './payload-codec.js';
 import { createComplaintWorker } from './worker.js';
 
 const temporalAddress = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
@@ -10,6 +11,16 @@ if (!databaseUrl) {
   console.error('worker: DATABASE_URL is not set');
   process.exit(2);
 }
+// Payloads hold personal data: encrypted with the key from PAYLOAD_KEYS / PAYLOAD_KEY_FILE (required).
+const dataConverter = (() => {
+  try {
+    return dataConverterFor(loadPayloadKeys(process.env));
+  } catch (err) {
+    if (!(err instanceof PayloadKeyError)) throw err;
+    console.error(`worker: ${err.message}`);
+    return process.exit(2);
+  }
+})();
 
 // The SDK's own messages (workflow bundling, state changes) at LOG_LEVEL, WARN unless asked.
 // Payloads are never logged: they hold complainants' personal data.
@@ -20,7 +31,7 @@ Runtime.install({
 });
 const db = connect(databaseUrl);
 const connection = await NativeConnection.connect({ address: temporalAddress });
-const worker = await createComplaintWorker({ connection, namespace, db });
+const worker = await createComplaintWorker({ connection, namespace, db, dataConverter });
 console.log(`worker: polling task queue on ${temporalAddress} (namespace ${namespace})`);
 try {
   await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done

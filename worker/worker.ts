@@ -3,6 +3,7 @@
  * command use the same factory, so what is tested is what runs.
  */
 import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Db } from '../db/connect.js';
@@ -17,6 +18,11 @@ export interface ComplaintWorkerOptions {
   workflowBundlePath?: string;
   /** Extra worker options (tuning), e.g. from the environment. */
   tuning?: Partial<WorkerOptions>;
+  /**
+   * How payloads are encoded (in production: encrypted, see payload-codec.ts). The same converter
+   * serves the worker and the activities' client, and must be the one the API's client uses.
+   */
+  dataConverter?: DataConverter;
 }
 
 export async function createComplaintWorker(options: ComplaintWorkerOptions): Promise<Worker> {
@@ -27,8 +33,12 @@ export async function createComplaintWorker(options: ComplaintWorkerOptions): Pr
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
+    dataConverter: options.dataConverter,
     // The worker's own connection also serves the activities that signal other workflows.
-    activities: createActivities({ db: options.db, temporal: new Client({ connection: options.connection, namespace: options.namespace }) }),
+    activities: createActivities({
+      db: options.db,
+      temporal: new Client({ connection: options.connection, namespace: options.namespace, dataConverter: options.dataConverter }),
+    }),
     ...workflowSource,
     ...options.tuning,
   });

@@ -2,12 +2,13 @@
  * Temporal for tests: the time-skipping test server (days pass in milliseconds) or the suite's
  * dev server, and a worker running the real workflow bundle and the real activities.
  */
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { Client, WorkflowUpdateFailedError, type ConnectionLike } from '@temporalio/client';
+import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { expect, inject } from 'vitest';
 import type { Db } from '../../db/connect.js';
+import { dataConverterFor, type PayloadKeys } from '../../worker/payload-codec.js';
 import { createComplaintWorker } from '../../worker/worker.js';
 import { SEARCH_ATTRIBUTES_FOR_CLI } from '../../workflows/search-attributes.js';
 
@@ -23,11 +24,41 @@ export function quietRuntime(): void {
   }
 }
 
+/** The tests' payload key: fixed, so what one test file's worker encrypts another's client can read. */
+export const TEST_PAYLOAD_KEYS: PayloadKeys = {
+  currentKeyId: 'test',
+  keys: new Map([['test', Buffer.from('complaint-desk-test-key-32-bytes')]]),
+};
+
+/** Payloads encrypted with the test key, as worker/main.ts and api/main.ts encrypt them with theirs. */
+export const testDataConverter: DataConverter = dataConverterFor(TEST_PAYLOAD_KEYS);
+
+/** A client that encrypts and decrypts payloads with the test key. */
+export function testClient(connection: ConnectionLike, namespace = 'default'): Client {
+  return new Client({ connection, namespace, dataConverter: testDataConverter });
+}
+
+/** Native connections whose workers encrypt with the test key unless told otherwise (see startWorker). */
+const encryptingConnections = new WeakSet<NativeConnection>();
+let devServerWorkersEncrypt = false;
+
+/**
+ * From now on in this test file, workers started on the dev server encrypt with the test key. The
+ * API harness opts in; files that read the dev server with a plain `new Client(...)` (dev-server.ts's
+ * suite client) do not, until those clients are built with testClient(): then encryption becomes
+ * the default for every worker and this goes.
+ */
+export function encryptDevServerWorkers(): void {
+  devServerWorkersEncrypt = true;
+}
+
 export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('timeSkippingServerPath') } },
+    client: { dataConverter: testDataConverter },
   });
+  encryptingConnections.add(env.nativeConnection);
   // The test server knows no custom search attributes until told, like a real cluster.
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
@@ -46,14 +77,27 @@ export async function connectDevServer(): Promise<NativeConnection> {
   return NativeConnection.connect({ address: inject('temporalAddress') });
 }
 
-/** A worker on its own task queue, so test files sharing a server never take each other's tasks. */
-export async function startWorker(connection: NativeConnection, db: Db, taskQueue: string, namespace = 'default') {
+/**
+ * A worker on its own task queue, so test files sharing a server never take each other's tasks.
+ * Its payloads are encrypted with the test key on the time-skipping server (whose client has the
+ * key) and, once encryptDevServerWorkers() is called, on the dev server; `dataConverter` decides
+ * explicitly.
+ */
+export async function startWorker(
+  connection: NativeConnection,
+  db: Db,
+  taskQueue: string,
+  namespace = 'default',
+  options: { dataConverter?: DataConverter } = {},
+) {
+  const encrypt = encryptingConnections.has(connection) || devServerWorkersEncrypt;
   const worker: Worker = await createComplaintWorker({
     connection,
     namespace,
     db,
     taskQueue,
     workflowBundlePath: inject('workflowBundlePath'),
+    dataConverter: 'dataConverter' in options ? options.dataConverter : encrypt ? testDataConverter : undefined,
   });
   const running = worker.run();
   return {
