@@ -7,6 +7,7 @@ import * as productHolds from './migrations/0003_product_holds.js';
 import * as clusterAlerts from './migrations/0004_cluster_alerts.js';
 import * as usersAndTokens from './migrations/0005_users_and_tokens.js';
 import * as searchIndexes from './migrations/0006_search_indexes.js';
+import * as reportIndexes from './migrations/0007_report_indexes.js';
 import { seedReferenceData } from './reference-data.js';
 
 // Listed here rather than read from the folder, so the same code runs under tsx, vitest and a bundle.
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0004_cluster_alerts': clusterAlerts,
   '0005_users_and_tokens': usersAndTokens,
   '0006_search_indexes': searchIndexes,
+  '0007_report_indexes': reportIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
