@@ -7,10 +7,12 @@ import { Hono } from 'hono';
 import { actorForToken } from '../db/users.js';
 import type { ActorEnv } from './actor.js';
 import { adminRoutes, meRoutes } from './admin.js';
+import { auditExportRoutes } from './audit-export.js';
 import { complaintRoutes } from './complaints.js';
 import { calendarRoutes } from './calendars.js';
 import { clusterRoutes } from './clusters.js';
 import { productHoldRoutes } from './product-holds.js';
+import { reportRoutes } from './reports.js';
 import { escalationRoutes } from './escalations.js';
 import { regulatoryReportRoutes, reportabilityRoutes } from './regulatory.js';
 import type { ApiDeps } from './deps.js';
@@ -40,10 +42,12 @@ export function createApp(deps: ApiDeps) {
   app.route('/me', meRoutes());
   app.route('/admin', adminRoutes(deps));
   app.route('/complaints', complaintRoutes(deps));
+  app.route('/complaints', auditExportRoutes(deps));
   app.route('/escalations', escalationRoutes(deps));
   app.route('/calendars', calendarRoutes(deps));
   app.route('/clusters', clusterRoutes(deps));
   app.route('/product-holds', productHoldRoutes(deps));
+  app.route('/reports', reportRoutes(deps));
   app.route('/regulatory-reports', regulatoryReportRoutes(deps));
   app.route('/reportability', reportabilityRoutes(deps));
 
