@@ -8,7 +8,9 @@ import { actorForToken } from '../db/users.js';
 import type { ActorEnv } from './actor.js';
 import { adminRoutes, meRoutes } from './admin.js';
 import { auditExportRoutes } from './audit-export.js';
+import { clientCodec, codecRoutes, codecUsersOnly } from './codec.js';
 import { complaintRoutes } from './complaints.js';
+import { docsRoutes } from './docs.js';
 import { calendarRoutes } from './calendars.js';
 import { clusterRoutes } from './clusters.js';
 import { productHoldRoutes } from './product-holds.js';
@@ -48,6 +50,10 @@ export function createApp(deps: ApiDeps) {
   app.route('/clusters', clusterRoutes(deps));
   app.route('/product-holds', productHoldRoutes(deps));
   app.route('/reports', reportRoutes(deps));
+  // The Temporal Web UI decodes payloads here, for signed-in supervisors, QA and admins only.
+  app.route('/codec', codecRoutes({ codec: clientCodec(deps.temporal), authorize: codecUsersOnly }));
+  // The API reference (no sign-in): /openapi.json and /docs.
+  app.route('/', docsRoutes());
   app.route('/regulatory-reports', regulatoryReportRoutes(deps));
   app.route('/reportability', reportabilityRoutes(deps));
 

@@ -147,8 +147,9 @@ const documentedRoutes = () =>
 // ---- The document -----------------------------------------------------------------------------------
 
 describe('the document', () => {
-  it('stays valid with the codec endpoint\'s routes, ready for when /codec is mounted', async () => {
-    const withCodec = buildOpenApiDocument([...API_ROUTES, ...CODEC_ROUTES]);
+  it('documents the codec endpoint the Web UI calls (mounted at /codec)', async () => {
+    const withCodec = buildOpenApiDocument(API_ROUTES);
+    expect(API_ROUTES).toEqual(expect.arrayContaining([...CODEC_ROUTES]));
     const result = await new Validator().validate(withCodec);
     expect(result.errors).toBeUndefined();
     expect(Object.keys(withCodec.paths as Doc).filter((p) => p.startsWith('/codec'))).toHaveLength(4);
@@ -206,7 +207,8 @@ describe('the document', () => {
         if (op.requestBody) expected.push(400, ...(op.tags[0] === 'ops' ? [] : [422]));
         if (op.parameters?.some((p: Doc) => inlineRefs(p).in === 'query')) expected.push(400);
         if (op['x-roles']) expected.push(403);
-        if (path.includes('{') && method !== 'put') expected.push(404);
+        // A path naming a thing answers 404 when there is no such thing (the codec's namespace names none).
+        if (path.includes('{') && method !== 'put' && !path.startsWith('/codec')) expected.push(404);
         expect(statuses, name).toEqual(expect.arrayContaining(expected));
       }
     }
