@@ -104,7 +104,16 @@ import {
   tightenReportSignal,
   type RegulatoryReportInput,
 } from './regulatory-report.js';
-import { ComplaintCategory, ComplaintNumber, ComplaintSeverity, ComplaintStage, SlaBreached } from './search-attributes.js';
+import {
+  ComplaintCategory,
+  ComplaintJurisdictions,
+  ComplaintNumber,
+  ComplaintReportable,
+  ComplaintSeverity,
+  ComplaintStage,
+  SlaBreached,
+  SlaState,
+} from './search-attributes.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -334,13 +343,28 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
 
   // ---- Search attributes for ops (never personal data) ----------------------------------------
   let published = '';
+  function slaState(): 'on_track' | 'warning' | 'breached' {
+    if (state.breached) return 'breached';
+    const warned = state.clocks.some((c) => (c.status === 'running' || c.status === 'paused') && (c.warnings ?? []).some((w) => w.raisedAt !== undefined));
+    return warned ? 'warning' : 'on_track';
+  }
+
   function publishSearchAttributes(): void {
+    // Added after the first histories were recorded: they replay with the original five attributes.
+    const moreAttributes = patched('search-attributes-sla-state-and-reports');
     const values = {
       stage: state.stage,
       category: state.assessment?.category ?? '',
       severity: state.assessment?.severity ?? '',
       number: state.number ?? '',
       breached: state.breached,
+      ...(moreAttributes
+        ? {
+            slaState: slaState(),
+            reportable: state.regulatory.reports.length > 0,
+            jurisdictions: [...new Set(state.regulatory.reports.map((r) => r.jurisdiction))].sort(),
+          }
+        : {}),
     };
     const key = JSON.stringify(values);
     if (key === published) return;
@@ -351,6 +375,13 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
       [ComplaintCategory.name]: values.category ? [values.category] : [],
       [ComplaintSeverity.name]: values.severity ? [values.severity] : [],
       [SlaBreached.name]: [values.breached],
+      ...(moreAttributes
+        ? {
+            [SlaState.name]: [values.slaState!],
+            [ComplaintReportable.name]: [values.reportable!],
+            [ComplaintJurisdictions.name]: values.jurisdictions!,
+          }
+        : {}),
     });
   }
 

@@ -104,7 +104,7 @@ describe('a complaint’s whole life through HTTP', () => {
     await expect
       .poll(async () => {
         const found: string[] = [];
-        for await (const wf of api.temporal.workflow.list({ query: `ComplaintNumber = '${number}' AND ComplaintStage = 'closed' AND ComplaintCategory = 'product_performance' AND SlaBreached = false` })) {
+        for await (const wf of api.temporal.workflow.list({ query: `ComplaintNumber = '${number}' AND ComplaintStage = 'closed' AND ComplaintCategory = 'product_performance' AND SlaBreached = false AND SlaState = 'on_track' AND ComplaintReportable = false` })) {
           found.push(wf.workflowId);
         }
         return found;

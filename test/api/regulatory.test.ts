@@ -103,6 +103,14 @@ describe('QA at the desk', () => {
     expect(decided.status).toBe(200);
     expect(decided.body.state.regulatory.decisions[0].decided[0]).toMatchObject({ jurisdiction: 'CN', reportable: true, ruleId: 'cn.serious', overridden: false });
     await expect.poll(() => reportsOf(id), { timeout: 10_000 }).toHaveLength(1);
+    // Ops find reportable complaints, and by jurisdiction, in Temporal (no personal data involved).
+    await expect
+      .poll(async () => {
+        const found: string[] = [];
+        for await (const wf of api.temporal.workflow.list({ query: `ComplaintReportable = true AND ComplaintJurisdictions = 'CN'` })) found.push(wf.workflowId);
+        return found;
+      }, { timeout: 10_000 })
+      .toContain(id);
 
     // A second complaint with a tighter deadline comes first in QA's list.
     const other = await fileComplaint(new Date(Date.now() - 60_000).toISOString());

@@ -70,7 +70,7 @@ export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
 }
 
 // temporal.api.enums.v1.IndexedValueType
-const INDEXED_VALUE_TYPE = { Keyword: 2, Bool: 5 } as const;
+const INDEXED_VALUE_TYPE = { Keyword: 2, Bool: 5, KeywordList: 7 } as const;
 
 export async function connectDevServer(): Promise<NativeConnection> {
   quietRuntime();
