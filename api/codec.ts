@@ -104,7 +104,9 @@ export function codecRoutes(deps: CodecDeps) {
     } catch {
       return problem(c, 400, 'malformedJson', 'Malformed JSON', 'the body is not JSON: send {"payloads": [...]}');
     }
-    const raw = (body as { payloads?: unknown } | null)?.payloads;
+    // Protobuf JSON leaves empty fields out: `{}` is no payloads (the CLI sends it). Other fields are not Payloads.
+    const fields = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+    const raw = fields && Object.keys(fields).every((k) => k === 'payloads') ? (fields.payloads ?? []) : undefined;
     if (!Array.isArray(raw)) {
       return problem(c, 400, 'validation', 'Invalid payloads', 'send {"payloads": [{"metadata": {…}, "data": "<base64>"}]}', [
         { pointer: '/payloads', message: 'must be an array' },

@@ -5,11 +5,13 @@
  * only, and answers the Web UI's CORS preflight.
  */
 import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { historyToJSON, payloadToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { clientCodec, codecRoutes, codecUsersOnly } from '../../api/codec.js';
+import { clientCodec } from '../../api/codec.js';
 import { createUser, issueToken } from '../../db/users.js';
 import { ensureTemporalCli } from '../../scripts/stack/temporal-cli.js';
 import { ENCRYPTED_ENCODING, METADATA_KEY_ID } from '../../worker/payload-codec.js';
@@ -42,10 +44,6 @@ const bearer = (role: Role) => ({ authorization: `Bearer ${tokens[role]}` });
 
 beforeAll(async () => {
   api = await startApiHarness({ taskQueuePrefix: 'payload-encryption' });
-  // The codec endpoint as api/app.ts mounts it (mounted here while it does not yet).
-  if (!api.app.routes.some((r) => r.path.startsWith('/codec'))) {
-    api.app.route('/codec', codecRoutes({ codec: clientCodec(api.temporal), authorize: codecUsersOnly }));
-  }
   for (const role of ['supervisor', 'qa', 'admin', 'agent', 'handler'] as Role[]) {
     await createUser(api.database.db, { id: `${role}-codec`, displayName: `${role} of the codec test`, role }, 'test');
     tokens[role] = (await issueToken(api.database.db, `${role}-codec`, 'codec test', 'test')).token;
@@ -71,6 +69,20 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.stop();
 });
+
+/** `temporal …` against the suite's dev server (asynchronous: the codec endpoint it may call runs in this process). */
+async function temporalCli(args: string[]): Promise<string> {
+  const cli = await ensureTemporalCli();
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TEMPORAL_')));
+  return await new Promise<string>((resolve, reject) =>
+    execFile(
+      cli,
+      [...args, '--address', inject('temporalAddress'), '--command-timeout', '20s'],
+      { env, maxBuffer: 64 * 1024 * 1024, timeout: 30_000 },
+      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+    ),
+  );
+}
 
 /** Every payload in a history (proto objects), with where it is; search attributes apart. */
 function payloadsIn(node: unknown, where = '', out: { where: string; payload: Payload }[] = []) {
@@ -116,16 +128,7 @@ describe('a complaint’s history without the key', () => {
   });
 
   it('the `temporal` CLI shows no personal data either', async () => {
-    const cli = await ensureTemporalCli();
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TEMPORAL_')));
-    const out = await new Promise<string>((resolve, reject) =>
-      execFile(
-        cli,
-        ['workflow', 'show', '--workflow-id', complaintId, '--address', inject('temporalAddress'), '--output', 'json'],
-        { env, maxBuffer: 64 * 1024 * 1024, timeout: 30_000 },
-        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
-      ),
-    );
+    const out = await temporalCli(['workflow', 'show', '--workflow-id', complaintId, '--output', 'json']);
     expect(out).toContain(Buffer.from(ENCRYPTED_ENCODING).toString('base64')); // the payloads' encoding, as the CLI prints it
     const haystack = searchable(out);
     for (const needle of NEEDLES) expect(haystack, `"${needle}" is in \`temporal workflow show\``).not.toContain(needle);
@@ -196,10 +199,27 @@ describe('the codec endpoint', () => {
     }
   });
 
-  it('bad bodies are 400 and name no payload content', async () => {
+  it('the `temporal` CLI reads the history through it, with a supervisor’s token', async () => {
+    const server = serve({ fetch: api.app.fetch, port: 0, hostname: '127.0.0.1' });
+    try {
+      await new Promise((resolve) => server.once('listening', resolve));
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/codec`;
+      const show = (...extra: string[]) => temporalCli(['workflow', 'show', '--workflow-id', complaintId, '--detailed', '--codec-endpoint', endpoint, ...extra]);
+      const decoded = await show('--codec-auth', bearer('supervisor').authorization);
+      for (const needle of [PERSONAL.name, PERSONAL.email, PERSONAL.description]) expect(decoded).toContain(needle);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('bad bodies are 400 and name no payload content; no payloads (`{}`) is answered', async () => {
     const sup = bearer('supervisor');
     expect((await api.call('POST', '/codec/decode', sup, undefined, '{not json')).status).toBe(400);
     expect((await api.call('POST', '/codec/decode', sup, { payload: [] })).status).toBe(400);
+    expect((await api.call('POST', '/codec/decode', sup, { payloads: {} })).status).toBe(400);
+    // No payloads is `{}` in protobuf JSON (the CLI sends it for an empty list): answered, not refused.
+    const empty = await api.call('POST', '/codec/decode', sup, {});
+    expect([empty.status, empty.body]).toEqual([200, { payloads: [] }]);
     expect((await api.call('POST', '/codec/decode', sup, { payloads: [{ metadata: { encoding: '%%%' } }] })).status).toBe(400);
     const [sealed] = await firstPayloads(1);
     const unknownKey = { ...sealed, metadata: { ...sealed!.metadata, [METADATA_KEY_ID]: Buffer.from('k-gone').toString('base64') } };
