@@ -35,7 +35,7 @@ const PERSONAL = {
   contact: 'explained the loan pump to Quorvath-Ellingsen',
   note: 'complainant prefers calls after 16:00 on 0246 line',
 };
-const NEEDLES = [...Object.values(PERSONAL), 'Quorvath', 'Ellingsen', '7731', 'harborview-clinic'];
+const NEEDLES = [...Object.values(PERSONAL), 'Quorvath', 'Ellingsen', '7731 0246', 'harborview-clinic'];
 
 let api: ApiHarness;
 let complaintId: string;

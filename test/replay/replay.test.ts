@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
-import { quietRuntime } from '../support/temporal.js';
+import { quietRuntime, testDataConverter } from '../support/temporal.js';
 
 const dir = new URL('./histories/', import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
@@ -21,6 +21,6 @@ describe('recorded complaint histories replay against the current code', () => {
     quietRuntime();
     const history = historyFromJSON(JSON.parse(readFileSync(new URL(file, dir), 'utf8')));
     // Throws DeterminismViolationError (or another replay failure) when the code no longer fits.
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, file);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: testDataConverter }, history, file);
   });
 });

@@ -10,7 +10,7 @@ import { hashToken } from '../../db/users.js';
 import type { Role } from '../../workflows/model.js';
 import type { ApiDeps } from '../../api/deps.js';
 import { startDevServerSuite, type DevServerSuite, type DevServerSuiteOptions } from './dev-server.js';
-import { encryptDevServerWorkers, testClient } from './temporal.js';
+import { testClient } from './temporal.js';
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -92,8 +92,6 @@ function caller(app: App, db: Db): ApiCaller {
 
 export async function startApiHarness(options: ApiOptions & DevServerSuiteOptions = {}): Promise<ApiHarness> {
   const { taskQueuePrefix = 'api', policies, ...appOptions } = options;
-  // Payloads encrypted with the test key, as in production: the worker's, and the API's client and `temporal`.
-  encryptDevServerWorkers();
   const suite = await startDevServerSuite({ taskQueuePrefix, policies });
   const temporal = testClient(suite.temporal.connection);
   const build = (more: ApiOptions) =>

@@ -4,7 +4,7 @@
  * cluster-watch activity run in an activity context on that queue.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Connection, type Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
@@ -12,7 +12,7 @@ import { createClusterActivities, type ReportToClusterWatchInput } from '../../a
 import { savePolicy } from '../../db/reference-data.js';
 import type { ServiceLevelPolicy } from '../../workflows/rules/sla-policy.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
-import { connectDevServer, startWorker } from './temporal.js';
+import { connectDevServer, startWorker, testClient } from './temporal.js';
 
 export interface DevServerSuiteOptions {
   /** Start of the task queue's name (a random suffix follows). */
@@ -41,7 +41,7 @@ export async function startDevServerSuite(options: DevServerSuiteOptions = {}): 
   const native = await connectDevServer();
   let worker: { stop(): Promise<void> } | undefined = await startWorker(native, database.db, taskQueue);
   const connection = await Connection.connect({ address: inject('temporalAddress') });
-  const temporal = new Client({ connection });
+  const temporal = testClient(connection);
   let report: DevServerSuite['reportToClusterWatch'] | undefined;
 
   const stopWorker = async () => {

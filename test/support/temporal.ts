@@ -38,27 +38,12 @@ export function testClient(connection: ConnectionLike, namespace = 'default'): C
   return new Client({ connection, namespace, dataConverter: testDataConverter });
 }
 
-/** Native connections whose workers encrypt with the test key unless told otherwise (see startWorker). */
-const encryptingConnections = new WeakSet<NativeConnection>();
-let devServerWorkersEncrypt = false;
-
-/**
- * From now on in this test file, workers started on the dev server encrypt with the test key. The
- * API harness opts in; files that read the dev server with a plain `new Client(...)` (dev-server.ts's
- * suite client) do not, until those clients are built with testClient(): then encryption becomes
- * the default for every worker and this goes.
- */
-export function encryptDevServerWorkers(): void {
-  devServerWorkersEncrypt = true;
-}
-
 export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('timeSkippingServerPath') } },
     client: { dataConverter: testDataConverter },
   });
-  encryptingConnections.add(env.nativeConnection);
   // The test server knows no custom search attributes until told, like a real cluster.
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
@@ -79,9 +64,8 @@ export async function connectDevServer(): Promise<NativeConnection> {
 
 /**
  * A worker on its own task queue, so test files sharing a server never take each other's tasks.
- * Its payloads are encrypted with the test key on the time-skipping server (whose client has the
- * key) and, once encryptDevServerWorkers() is called, on the dev server; `dataConverter` decides
- * explicitly.
+ * Its payloads are encrypted with the test key, as in production (the tests' clients have the key
+ * too); `dataConverter` may say otherwise.
  */
 export async function startWorker(
   connection: NativeConnection,
@@ -90,14 +74,13 @@ export async function startWorker(
   namespace = 'default',
   options: { dataConverter?: DataConverter } = {},
 ) {
-  const encrypt = encryptingConnections.has(connection) || devServerWorkersEncrypt;
   const worker: Worker = await createComplaintWorker({
     connection,
     namespace,
     db,
     taskQueue,
     workflowBundlePath: inject('workflowBundlePath'),
-    dataConverter: 'dataConverter' in options ? options.dataConverter : encrypt ? testDataConverter : undefined,
+    dataConverter: 'dataConverter' in options ? options.dataConverter : testDataConverter,
   });
   const running = worker.run();
   return {

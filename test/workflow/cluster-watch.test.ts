@@ -23,7 +23,7 @@ import * as c from '../../workflows/contract.js';
 import type { Actor } from '../../workflows/model.js';
 import { startDevServerSuite, type DevServerSuite } from '../support/dev-server.js';
 import { SAMPLE_INTAKE } from '../support/intake.js';
-import { refusal } from '../support/temporal.js';
+import { refusal, testDataConverter } from '../support/temporal.js';
 
 const agent: Actor = { id: 'agent-li', role: 'agent' };
 const qa: Actor = { id: 'qa-zhou', role: 'qa' };
@@ -143,8 +143,10 @@ async function signalsReceived(m: Member, name: string): Promise<Array<Record<st
   for (const event of history.events ?? []) {
     const attrs = event.workflowExecutionSignaledEventAttributes;
     if (attrs?.signalName !== name) continue;
-    const data = attrs.input?.payloads?.[0]?.data;
-    payloads.push(data ? JSON.parse(Buffer.from(data).toString('utf8')) : {});
+    const payload = attrs.input?.payloads?.[0];
+    // Payloads are encrypted: decode with the test key, as the worker does.
+    const [decoded] = payload ? await testDataConverter.payloadCodecs![0].decode([payload]) : [];
+    payloads.push(decoded?.data ? JSON.parse(Buffer.from(decoded.data).toString('utf8')) : {});
   }
   return payloads;
 }
