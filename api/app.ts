@@ -8,7 +8,7 @@ import { actorForToken } from '../db/users.js';
 import type { ActorEnv } from './actor.js';
 import { adminRoutes, meRoutes } from './admin.js';
 import { auditExportRoutes } from './audit-export.js';
-import { clientCodec, codecRoutes, codecUsersOnly } from './codec.js';
+import { clientCodec, codecRoutes, codecSessionRoutes, codecUsersOnly } from './codec.js';
 import { complaintRoutes } from './complaints.js';
 import { docsRoutes } from './docs.js';
 import { calendarRoutes } from './calendars.js';
@@ -52,6 +52,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/reports', reportRoutes(deps));
   // The Temporal Web UI decodes payloads here, for signed-in supervisors, QA and admins only.
   app.route('/codec', codecRoutes({ codec: clientCodec(deps.temporal), authorize: codecUsersOnly }));
+  app.route('/codec-session', codecSessionRoutes());
   // The API reference (no sign-in): /openapi.json and /docs.
   app.route('/', docsRoutes());
   app.route('/regulatory-reports', regulatoryReportRoutes(deps));

@@ -23,6 +23,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { every } from 'hono/combine';
 import { cors } from 'hono/cors';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import type { Role } from '../workflows/model.js';
 import { requireActor, type ActorEnv } from './actor.js';
@@ -33,9 +34,24 @@ export const CODEC_ROLES: readonly Role[] = ['supervisor', 'qa', 'admin'];
 
 export const DEFAULT_UI_ORIGIN = 'http://localhost:8233';
 
-/** Signed in (requireActor: 401 otherwise) and of a codec role (403 otherwise). */
+/**
+ * The Web UI cannot send our bearer token, but it can send cookies ("Include cross-origin
+ * credentials" in its codec settings): a codec user signs the browser in once at /codec-session,
+ * which sets this HttpOnly cookie holding their token, scoped to /codec.
+ */
+export const CODEC_SESSION_COOKIE = 'complaint_desk_codec';
+
+/** Signed in (a bearer token, or the codec session cookie: 401 otherwise) and of a codec role (403 otherwise). */
 export const codecUsersOnly: MiddlewareHandler = every(
-  requireActor,
+  async (c, next) => {
+    const cookie = getCookie(c, CODEC_SESSION_COOKIE);
+    const hasBearer = /^Bearer\s/i.test(c.req.header('authorization') ?? '');
+    if (hasBearer || !cookie) return requireActor(c, next);
+    const actor = await (c as Context<ActorEnv>).get('resolveActor')(cookie);
+    if (!actor) return problem(c, 401, 'unauthenticated', 'Sign-in needed', 'the codec session has expired or its token was revoked: sign in again at /codec-session');
+    (c as Context<ActorEnv>).set('actor', actor);
+    await next();
+  },
   createMiddleware<ActorEnv>(async (c, next) => {
     const { role } = c.get('actor');
     if (!CODEC_ROLES.includes(role)) {
@@ -44,6 +60,37 @@ export const codecUsersOnly: MiddlewareHandler = every(
     await next();
   }),
 );
+
+const SESSION_PAGE = (message: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Decode in the Temporal UI</title>
+<style>body{font:15px system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em}input{width:100%;padding:.4em;font:inherit}button{margin-top:.8em;padding:.4em 1em;font:inherit}</style></head>
+<body><h1>Decode complaint payloads in the Temporal UI</h1><p>${message}</p>
+<form method="post" action=""><label for="token">Your bearer token (supervisor, QA or admin)</label>
+<input id="token" name="token" type="password" autocomplete="off" required><button type="submit">Sign this browser in</button></form>
+<p>Then, in the Temporal Web UI: <em>Settings → Codec Server</em>, keep the endpoint this API's <code>/codec</code> and turn on
+<em>Include cross-origin credentials</em>. Payloads show decoded; signed out, or for other roles, they stay ciphertext
+(<code>binary/encrypted</code>).</p></body></html>`;
+
+/** /codec-session: signs a browser in (or out) for the codec endpoint with an HttpOnly cookie. */
+export function codecSessionRoutes() {
+  const app = new Hono<ActorEnv>();
+  const page = (c: Context, message: string, status: 200 | 401 | 403 = 200) =>
+    c.html(SESSION_PAGE(message), status, { 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" });
+  app.get('/', (c) => page(c, 'Sign this browser in for decoding.'));
+  app.post('/', async (c) => {
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const token = typeof form.token === 'string' ? form.token.trim() : '';
+    const actor = token ? await c.get('resolveActor')(token) : undefined;
+    if (!actor) return page(c, 'That token is unknown, revoked or expired.', 401);
+    if (!CODEC_ROLES.includes(actor.role)) return page(c, `Decoding needs the role ${CODEC_ROLES.join(', ')}; this token is for ${actor.role}.`, 403);
+    setCookie(c, CODEC_SESSION_COOKIE, token, { httpOnly: true, sameSite: 'Lax', path: '/codec', maxAge: 8 * 3600 });
+    return page(c, `This browser is signed in for decoding as ${actor.id} (${actor.role}) for 8 hours.`);
+  });
+  app.delete('/', (c) => {
+    deleteCookie(c, CODEC_SESSION_COOKIE, { path: '/codec' });
+    return c.body(null, 204);
+  });
+  return app;
+}
 
 export interface CodecDeps {
   codec: PayloadCodec;

@@ -961,8 +961,45 @@ export const CODEC_ROUTES: readonly DocumentedRoute[] = (['encode', 'decode'] as
   ),
 );
 
+/** Signing a browser in for the codec, so the Temporal Web UI can decode (it sends cookies, not tokens). */
+const CODEC_SESSION_ROUTES: readonly DocumentedRoute[] = [
+  {
+    method: 'get',
+    path: '/codec-session',
+    tag: 'ops',
+    summary: 'Codec sign-in page',
+    description: 'A page where a supervisor, QA officer or admin pastes their token to let this browser decode payloads in the Temporal Web UI.',
+    callers: 'public',
+    operationId: 'codecSessionPage',
+    success: { status: 200, description: 'The page.', mediaType: 'text/html' },
+    errors: [],
+  },
+  {
+    method: 'post',
+    path: '/codec-session',
+    tag: 'ops',
+    summary: 'Sign this browser in for the codec',
+    description:
+      'Form field `token` (application/x-www-form-urlencoded): a token of a supervisor, QA officer or admin. Sets an HttpOnly, SameSite=Lax cookie for `/codec`, valid 8 hours, which the Web UI sends when *Include cross-origin credentials* is on. An unknown, revoked or expired token answers 401, a token of another role 403, each as an HTML page.',
+    callers: 'public',
+    operationId: 'codecSessionSignIn',
+    success: { status: 200, description: 'Signed in; the page says as whom.', mediaType: 'text/html' },
+    errors: [],
+  },
+  {
+    method: 'delete',
+    path: '/codec-session',
+    tag: 'ops',
+    summary: 'Sign this browser out of the codec',
+    callers: 'public',
+    operationId: 'codecSessionSignOut',
+    success: { status: 204, description: 'The cookie is cleared.' },
+    errors: [],
+  },
+];
+
 /** Every endpoint the app serves (the docs routes excepted): the table the document is built from. */
-export const API_ROUTES: readonly DocumentedRoute[] = [...CORE_ROUTES, ...CODEC_ROUTES];
+export const API_ROUTES: readonly DocumentedRoute[] = [...CORE_ROUTES, ...CODEC_ROUTES, ...CODEC_SESSION_ROUTES];
 
 // ---- Building the document -------------------------------------------------------------------------
 

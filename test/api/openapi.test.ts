@@ -152,7 +152,8 @@ describe('the document', () => {
     expect(API_ROUTES).toEqual(expect.arrayContaining([...CODEC_ROUTES]));
     const result = await new Validator().validate(withCodec);
     expect(result.errors).toBeUndefined();
-    expect(Object.keys(withCodec.paths as Doc).filter((p) => p.startsWith('/codec'))).toHaveLength(4);
+    expect(Object.keys(withCodec.paths as Doc).filter((p) => p.startsWith('/codec/'))).toHaveLength(4);
+    expect(Object.keys(withCodec.paths as Doc)).toContain('/codec-session');
   });
 
   it('is valid OpenAPI 3.1 (and the validator does catch a broken one)', async () => {

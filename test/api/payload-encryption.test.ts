@@ -19,6 +19,7 @@ import * as c from '../../workflows/contract.js';
 import type { Role } from '../../workflows/model.js';
 import { as, startApiHarness, type ApiHarness, type Json } from '../support/api.js';
 import { SAMPLE_CREATE_BODY } from '../support/intake.js';
+import { testDataConverter } from '../support/temporal.js';
 
 const UI_ORIGIN = 'http://localhost:8233';
 const agent = as('agent-li', 'agent');
@@ -244,5 +245,42 @@ describe('the codec endpoint', () => {
 
     const other = await preflight('http://evil.example');
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('the Web UI signs in to the codec with a cookie', () => {
+  it('a supervisor signs the browser in; the cookie alone then decodes; an agent cannot; signing out clears it', async () => {
+    const signIn = async (token: string) =>
+      api.app.request('/codec-session', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(token)}` });
+    const tokenOf = (headers: Record<string, string>) => headers.authorization.replace(/^Bearer /, '');
+    const supervisor = as('codec-sup', 'supervisor');
+    const agent = as('codec-agent', 'agent');
+    await api.call('GET', '/me', supervisor); // registers the test users' tokens
+    await api.call('GET', '/me', agent);
+
+    expect((await api.app.request('/codec-session')).status).toBe(200);
+    expect((await signIn('cdt_unknown')).status).toBe(401);
+    expect((await signIn(tokenOf(agent))).status).toBe(403);
+    const res = await signIn(tokenOf(supervisor));
+    expect(res.status).toBe(200);
+    const cookie = res.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^complaint_desk_codec=/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/Path=\/codec/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+
+    const encrypted = (await testDataConverter.payloadCodecs![0].encode([{ metadata: { encoding: new TextEncoder().encode('json/plain') }, data: new TextEncoder().encode('"Zhang Wei"') }]))[0];
+    const body = JSON.stringify({ payloads: [payloadToJSON(encrypted)] });
+    const decode = (headers: Record<string, string>) => api.app.request('/codec/decode', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const withCookie = await decode({ cookie: cookie.split(';')[0] });
+    expect(withCookie.status).toBe(200);
+    const decoded = (await withCookie.json()) as { payloads: Array<{ data: string }> };
+    expect(Buffer.from(decoded.payloads[0].data, 'base64').toString('utf8')).toBe('"Zhang Wei"');
+    expect((await decode({})).status).toBe(401);
+    expect((await decode({ cookie: 'complaint_desk_codec=cdt_forged' })).status).toBe(401);
+
+    const out = await api.app.request('/codec-session', { method: 'DELETE' });
+    expect(out.status).toBe(204);
+    expect(out.headers.get('set-cookie')).toMatch(/complaint_desk_codec=;.*Max-Age=0/);
   });
 });
