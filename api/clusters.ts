@@ -19,7 +19,7 @@ import {
 import type { ClusterAlertsTable } from '../db/schema.js';
 import { sql, type Selectable } from 'kysely';
 import { requireActor, type ActorEnv } from './actor.js';
-import { encodeCursor } from './cursor.js';
+import { pageOf } from './cursor.js';
 import { NotConfirmedInTime, withinActionTimeout } from './deadline.js';
 import type { ApiDeps } from './deps.js';
 import { withIsoInstants } from './instants.js';
@@ -97,9 +97,7 @@ export function clusterRoutes(deps: ApiDeps) {
       query = query.where((eb) => eb.or([eb('flagged_at', '<', at), eb.and([eb('flagged_at', '=', at), eb('id', '<', cursor.id)])]));
     }
     const rows = await query.orderBy('flagged_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    const nextCursor = rows.length > q.limit && last ? encodeCursor({ at: new Date(last.flagged_at).toISOString(), id: last.id }) : null;
+    const { page, nextCursor } = pageOf(rows, q.limit, (last) => ({ at: new Date(last.flagged_at).toISOString(), id: last.id }));
     return c.json({ items: page.map(toAlert), nextCursor });
   });
 

@@ -31,7 +31,7 @@ import {
   type ActionPath,
   type CreateComplaintBody,
 } from './schemas.js';
-import { encodeCursor } from './cursor.js';
+import { pageOf } from './cursor.js';
 
 type Ctx = Context<ActorEnv>;
 // Bodies are checked by the schemas here and again by the workflow's validators.
@@ -233,9 +233,7 @@ export function complaintRoutes(deps: ApiDeps) {
     }
     const direction = newest ? 'desc' : 'asc';
     const rows = await query.orderBy('received_at', direction).orderBy('id', direction).limit(q.limit + 1).execute();
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    const nextCursor = rows.length > q.limit && last ? encodeCursor({ at: new Date(last.received_at).toISOString(), id: last.id }) : null;
+    const { page, nextCursor } = pageOf(rows, q.limit, (last) => ({ at: new Date(last.received_at).toISOString(), id: last.id }));
     return c.json({ items: page.map(toSummary), nextCursor });
   });
 

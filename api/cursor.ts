@@ -17,3 +17,13 @@ export function decodeCursor(raw: string): Cursor | undefined {
     return undefined;
   }
 }
+
+/**
+ * One page from rows fetched with `limit + 1` (the extra row says whether more follow): the page,
+ * and the cursor after its last row, or null at the end.
+ */
+export function pageOf<R>(rows: R[], limit: number, positionOf: (row: R) => Cursor): { page: R[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { page, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(positionOf(last)) : null };
+}

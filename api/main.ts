@@ -2,7 +2,7 @@
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { connect } from '../db/connect.js';
-import { dataConverterFor, loadPayloadKeys, PayloadKeyError } from '../worker/payload-codec.js';
+import { dataConverterFromEnvOrExit } from '../worker/payload-codec.js';
 import { TASK_QUEUE } from '../workflows/contract.js';
 import { createApp } from './app.js';
 
@@ -16,15 +16,7 @@ if (!databaseUrl) {
 }
 // The same payload keys as the worker's (PAYLOAD_KEYS / PAYLOAD_KEY_FILE, required): the client
 // encrypts what it sends and decrypts what it reads, and the codec endpoint (/codec) uses them.
-const dataConverter = (() => {
-  try {
-    return dataConverterFor(loadPayloadKeys(process.env));
-  } catch (err) {
-    if (!(err instanceof PayloadKeyError)) throw err;
-    console.error(`api: ${err.message}`);
-    return process.exit(2);
-  }
-})();
+const dataConverter = dataConverterFromEnvOrExit('api');
 
 const db = connect(databaseUrl);
 const connection = await Connection.connect({ address: temporalAddress });

@@ -13,7 +13,7 @@ import type { Db } from '../db/connect.js';
 import type { ProductHoldsTable } from '../db/schema.js';
 import { productHoldReleasedSignal, type ProductHoldReleased } from '../workflows/contract.js';
 import { requireActor, type ActorEnv } from './actor.js';
-import { encodeCursor } from './cursor.js';
+import { pageOf } from './cursor.js';
 import type { ApiDeps } from './deps.js';
 import { withIsoInstants } from './instants.js';
 import { problem } from './problems.js';
@@ -157,9 +157,7 @@ export function productHoldRoutes(deps: ApiDeps) {
       query = query.where((eb) => eb.or([eb('h.placed_at', '<', at), eb.and([eb('h.placed_at', '=', at), eb('h.id', '<', cursor.id)])]));
     }
     const rows = await query.orderBy('h.placed_at', 'desc').orderBy('h.id', 'desc').limit(q.limit + 1).execute();
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    const nextCursor = rows.length > q.limit && last ? encodeCursor({ at: new Date(last.placed_at).toISOString(), id: last.id }) : null;
+    const { page, nextCursor } = pageOf(rows, q.limit, (last) => ({ at: new Date(last.placed_at).toISOString(), id: last.id }));
     return c.json({ items: page.map(withCount), nextCursor });
   });
 

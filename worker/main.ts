@@ -1,7 +1,7 @@
 /** The worker process: `npm run worker` (started for you by `npm start`). */
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import { connect } from '../db/connect.js';
-import { dataConverterFor, loadPayloadKeys, PayloadKeyError } from './payload-codec.js';
+import { dataConverterFromEnvOrExit } from './payload-codec.js';
 import { createComplaintWorker } from './worker.js';
 
 const temporalAddress = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
@@ -12,15 +12,7 @@ if (!databaseUrl) {
   process.exit(2);
 }
 // Payloads hold personal data: encrypted with the key from PAYLOAD_KEYS / PAYLOAD_KEY_FILE (required).
-const dataConverter = (() => {
-  try {
-    return dataConverterFor(loadPayloadKeys(process.env));
-  } catch (err) {
-    if (!(err instanceof PayloadKeyError)) throw err;
-    console.error(`worker: ${err.message}`);
-    return process.exit(2);
-  }
-})();
+const dataConverter = dataConverterFromEnvOrExit('worker');
 
 // The SDK's own messages (workflow bundling, state changes) at LOG_LEVEL, WARN unless asked.
 // Payloads are never logged: they hold complainants' personal data.

@@ -191,3 +191,17 @@ function assertKey(id: string, key: Buffer, source = 'payload keys'): void {
 function printable(id: string): string {
   return KEY_ID.test(id) ? id : JSON.stringify(id.slice(0, 64));
 }
+
+/**
+ * For a process's start: the data converter from the environment's keys, or, when they are missing
+ * or malformed, a message naming the process (never the key) and exit code 2.
+ */
+export function dataConverterFromEnvOrExit(processName: string, env: NodeJS.ProcessEnv = process.env): DataConverter {
+  try {
+    return dataConverterFor(loadPayloadKeys(env));
+  } catch (err) {
+    if (!(err instanceof PayloadKeyError)) throw err;
+    console.error(`${processName}: ${err.message}`);
+    return process.exit(2);
+  }
+}
