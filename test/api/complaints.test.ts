@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app.js';
+import { connect } from '../../db/connect.js';
 import { DEFAULT_POLICY } from '../../workflows/rules/sla-policy.js';
 import { as, startApiHarness, type ApiHarness, type Json } from '../support/api.js';
 import { SAMPLE_CREATE_BODY } from '../support/intake.js';
@@ -282,6 +284,19 @@ describe('lists and escalations', () => {
     const res = await api.call('GET', '/healthz', {});
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok', postgres: 'up', temporal: 'up' });
+  });
+
+  it('health answers 503 and names what is down', async () => {
+    // A database nobody listens on (port 1), the real Temporal.
+    const unreachable = connect('postgres://nobody:nothing@127.0.0.1:1/none', { max: 1 });
+    try {
+      const app = createApp({ db: unreachable, temporal: api.temporal, taskQueue: 'unused' });
+      const res = await app.request('/healthz');
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: 'unavailable', postgres: 'down', temporal: 'up' });
+    } finally {
+      await unreachable.destroy();
+    }
   });
 });
 
