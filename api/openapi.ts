@@ -95,6 +95,8 @@ export interface DocumentedRoute {
   /** Problem statuses the route answers with, and optionally what each means here. */
   errors: readonly ErrorStatus[];
   errorNotes?: Partial<Record<ErrorStatus, string>>;
+  /** Refusals answered as an HTML page (not problem+json), by status. */
+  htmlErrors?: Partial<Record<ErrorStatus, string>>;
   /** Non-problem responses (the health check's 503 carries its own body). */
   otherResponses?: Record<number, { description: string; schema: ResponseSchemaName }>;
 }
@@ -984,6 +986,7 @@ const CODEC_SESSION_ROUTES: readonly DocumentedRoute[] = [
     callers: 'public',
     operationId: 'codecSessionSignIn',
     success: { status: 200, description: 'Signed in; the page says as whom.', mediaType: 'text/html' },
+    htmlErrors: { 401: 'The token is unknown, revoked or expired (an HTML page).', 403: 'The token is of another role (an HTML page).' },
     errors: [],
   },
   {
@@ -1092,6 +1095,9 @@ function operation(route: DocumentedRoute): Json {
   for (const also of route.success.alsoStatuses ?? []) responses[also.status] = { ...success, description: also.description };
   for (const [status, other] of Object.entries(route.otherResponses ?? {})) {
     responses[status] = { description: other.description, content: { 'application/json': { schema: ref(other.schema) } } };
+  }
+  for (const [status, description] of Object.entries(route.htmlErrors ?? {})) {
+    responses[status] = { description, content: { 'text/html': { schema: { type: 'string' } } } };
   }
   for (const status of route.errors) {
     const note = route.errorNotes?.[status];
