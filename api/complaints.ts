@@ -32,6 +32,7 @@ import {
   type CreateComplaintBody,
 } from './schemas.js';
 import { pageOf } from './cursor.js';
+import { loadPolicy } from '../db/reference-data.js';
 
 type Ctx = Context<ActorEnv>;
 // Bodies are checked by the schemas here and again by the workflow's validators.
@@ -150,6 +151,12 @@ export function complaintRoutes(deps: ApiDeps) {
         { pointer: '/receivedAt', message: 'must not be in the future' },
       ]);
     }
+    // An unknown policy would fail the workflow before the complaint is filed: refuse it here.
+    if (b.policyId !== undefined && !(await loadPolicy(db, b.policyId))) {
+      return problem(c, 422, 'validation', 'Invalid request', `no service-level policy ${b.policyId}`, [
+        { pointer: '/policyId', message: 'no such service-level policy' },
+      ]);
+    }
     const complaintId = key ? complaintIdFromKey(key) : randomUUID();
     const fingerprint = fingerprintOf(b);
     const intake: IntakeRecord = {
@@ -193,7 +200,8 @@ export function complaintRoutes(deps: ApiDeps) {
       }
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const row = await db.selectFrom('complaints').select(['number', 'fingerprint', 'received_at']).where('id', '=', complaintId).executeTakeFirst();
-      if (!row) throw err;
+      // The key's workflow ended without filing a complaint (e.g. refused at start): the key is spent.
+      if (!row) return problem(c, 409, 'idempotencyConflict', 'Idempotency-Key already used', 'this Idempotency-Key was used for a request that filed no complaint; use a new key');
       receipt = { complaintId, number: row.number, fingerprint: row.fingerprint, receivedAt: new Date(row.received_at).getTime(), requestId: '' };
     }
     if (receipt.fingerprint !== fingerprint) {
