@@ -28,9 +28,9 @@ import {
 import type { ApiDeps } from './deps.js';
 import { withIsoInstants } from './instants.js';
 import { problem } from './problems.js';
-import { toRecord } from './record.js';
+import { UUID } from './request.js';
+import { toEventView, toRecord } from './record.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const AUDIT_EXPORT_FORMAT = 'complaint-audit-export/1';
 
 const iso = (v: Date | string | null | undefined) => (v === null || v === undefined ? undefined : new Date(v).toISOString());
@@ -124,14 +124,7 @@ export async function buildAuditExport(deps: ApiDeps, id: string, actor: Actor):
     generatedAt: new Date().toISOString(),
     generatedBy: { id: actor.id, role: actor.role },
     record: toRecord(row),
-    events: eventRows.map((e) => ({
-      seq: e.seq,
-      at: new Date(e.at).toISOString(),
-      actor: { id: e.actor_id, role: e.actor_role },
-      action: e.action,
-      data: withIsoInstants(e.data),
-      recordedAt: new Date(e.recorded_at).toISOString(),
-    })),
+    events: eventRows.map(toEventView),
     clocks: clockRows.map((k) => ({
       clockId: k.clock_id,
       kind: k.kind,

@@ -24,10 +24,10 @@ import { NotConfirmedInTime, withinActionTimeout } from './deadline.js';
 import type { ApiDeps } from './deps.js';
 import { withIsoInstants } from './instants.js';
 import { problem } from './problems.js';
-import { parseBody, parseListQuery } from './request.js';
+import { toEventView } from './record.js';
+import { UUID, parseBody, parseListQuery } from './request.js';
 import { refusalResponse } from './temporal-errors.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ALERT_STATUSES = ['open', 'confirmed', 'dismissed'] as const;
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
@@ -79,7 +79,7 @@ export function clusterRoutes(deps: ApiDeps) {
 
   // ---- Read ----------------------------------------------------------------------------------
   app.get('/', async (c) => {
-    const list = parseListQuery(c, clusterListQuerySchema);
+    const list = parseListQuery(c, clusterListQuerySchema, UUID);
     if (!list.ok) return list.response;
     const { query: q, cursor } = list.value;
     let query = db.selectFrom('cluster_alerts').selectAll();
@@ -88,11 +88,6 @@ export function clusterRoutes(deps: ApiDeps) {
     if (q.model) query = query.where(sql<string>`split_part(watch_id, ':', 2)`, '=', normaliseClusterKey(q.model));
     if (q.lot) query = query.where(sql<string>`split_part(watch_id, ':', 3)`, '=', normaliseClusterKey(q.lot));
     if (cursor) {
-      if (!UUID.test(cursor.id)) {
-        return problem(c, 400, 'validation', 'Invalid query', 'cursor is not one this API gave out', [
-          { pointer: '/query/cursor', message: 'unknown cursor' },
-        ]);
-      }
       const at = new Date(cursor.at);
       query = query.where((eb) => eb.or([eb('flagged_at', '<', at), eb.and([eb('flagged_at', '=', at), eb('id', '<', cursor.id)])]));
     }
@@ -133,14 +128,7 @@ export function clusterRoutes(deps: ApiDeps) {
           ? { complaintId, number: m.number, stage: m.stage, receivedAt: iso(m.received_at), ownerId: m.owner_id }
           : { complaintId };
       }),
-      events: events.map((e) => ({
-        seq: e.seq,
-        at: new Date(e.at).toISOString(),
-        actor: { id: e.actor_id, role: e.actor_role },
-        action: e.action,
-        data: withIsoInstants(e.data),
-        recordedAt: new Date(e.recorded_at).toISOString(),
-      })),
+      events: events.map(toEventView),
       reports: reports.map((r) => ({
         reportId: r.report_id,
         ruleId: r.rule_id,

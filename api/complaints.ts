@@ -17,10 +17,10 @@ import { allow, requireActor, type ActorEnv } from './actor.js';
 import type { ApiDeps } from './deps.js';
 import { NotConfirmedInTime, withinActionTimeout } from './deadline.js';
 import { problem } from './problems.js';
-import { parseBody, parseListQuery } from './request.js';
+import { UUID, parseBody, parseListQuery } from './request.js';
 import { withIsoInstants } from './instants.js';
 import { holdsForLot } from './product-holds.js';
-import { toRecord, toSummary } from './record.js';
+import { toEventView, toRecord, toSummary } from './record.js';
 import {
   actionSchemas,
   createComplaintSchema,
@@ -103,7 +103,6 @@ export function rolesForActionPath(path: ActionPath): Role[] {
 /** Instants travel as ISO strings in JSON and as epoch milliseconds inside the workflow. */
 const toMs = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A stable complaint ID from an Idempotency-Key: the same key always names the same complaint. */
 function complaintIdFromKey(key: string): string {
@@ -218,7 +217,7 @@ export function complaintRoutes(deps: ApiDeps) {
 
   // ---- Read ----------------------------------------------------------------------------------
   app.get('/', async (c) => {
-    const list = parseListQuery(c, listQuerySchema);
+    const list = parseListQuery(c, listQuerySchema, UUID);
     if (!list.ok) return list.response;
     const { query: q, cursor } = list.value;
     let query = db.selectFrom('complaints').selectAll();
@@ -265,14 +264,7 @@ export function complaintRoutes(deps: ApiDeps) {
     if (!exists) return notFound(c);
     const events = await db.selectFrom('complaint_events').selectAll().where('complaint_id', '=', id).orderBy('seq').execute();
     return c.json({
-      items: events.map((e) => ({
-        seq: e.seq,
-        at: new Date(e.at).toISOString(),
-        actor: { id: e.actor_id, role: e.actor_role },
-        action: e.action,
-        data: withIsoInstants(e.data),
-        recordedAt: new Date(e.recorded_at).toISOString(),
-      })),
+      items: events.map(toEventView),
     });
   });
 

@@ -15,11 +15,10 @@ import { productHoldReleasedSignal, type ProductHoldReleased } from '../workflow
 import { requireActor, type ActorEnv } from './actor.js';
 import { pageOf } from './cursor.js';
 import type { ApiDeps } from './deps.js';
-import { withIsoInstants } from './instants.js';
 import { problem } from './problems.js';
-import { parseBody, parseListQuery } from './request.js';
+import { toEventView } from './record.js';
+import { UUID, parseBody, parseListQuery } from './request.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const HOLD_STATUSES = ['active', 'released'] as const;
 export const RELEASE_DECISIONS = ['release', 'scrap', 'rework', 'return_to_supplier'] as const;
@@ -115,14 +114,7 @@ async function holdDetail(db: Db, id: string) {
       linkedAt: iso(m.linked_at),
       links: { self: `/complaints/${m.complaint_id}` },
     })),
-    events: events.map((e) => ({
-      seq: e.seq,
-      at: new Date(e.at).toISOString(),
-      actor: { id: e.actor_id, role: e.actor_role },
-      action: e.action,
-      data: withIsoInstants(e.data),
-      recordedAt: new Date(e.recorded_at).toISOString(),
-    })),
+    events: events.map(toEventView),
   };
 }
 
@@ -139,7 +131,7 @@ export function productHoldRoutes(deps: ApiDeps) {
 
   // ---- Read ----------------------------------------------------------------------------------
   app.get('/', async (c) => {
-    const list = parseListQuery(c, productHoldListQuerySchema);
+    const list = parseListQuery(c, productHoldListQuerySchema, UUID);
     if (!list.ok) return list.response;
     const { query: q, cursor } = list.value;
     let query = selectHolds(db);
@@ -148,11 +140,6 @@ export function productHoldRoutes(deps: ApiDeps) {
     if (q.model) query = query.where('h.model', '=', normaliseLotKey(q.model));
     if (q.lot) query = query.where('h.lot', '=', normaliseLotKey(q.lot));
     if (cursor) {
-      if (!UUID.test(cursor.id)) {
-        return problem(c, 400, 'validation', 'Invalid query', 'cursor is not one this API gave out', [
-          { pointer: '/query/cursor', message: 'unknown cursor' },
-        ]);
-      }
       const at = new Date(cursor.at);
       query = query.where((eb) => eb.or([eb('h.placed_at', '<', at), eb.and([eb('h.placed_at', '=', at), eb('h.id', '<', cursor.id)])]));
     }

@@ -1,5 +1,6 @@
 /** The complaint record as the API shows it: the stored row, shaped like the intake card. */
 import type { ComplaintRow } from '../db/schema.js';
+import { withIsoInstants } from './instants.js';
 
 const iso = (value: Date | string | null) => (value === null ? undefined : new Date(value).toISOString());
 const opt = <T>(value: T | null) => (value === null ? undefined : value);
@@ -81,5 +82,25 @@ function toProgress(row: ComplaintRow) {
     closedAt: iso(row.closed_at),
     withdrawnReason: opt(row.withdrawn_reason),
     lastEventSeq: row.last_seq,
+  };
+}
+
+/** A row of any audit trail (complaint, product hold, cluster alert events) as the API shows it. */
+export function toEventView(e: {
+  seq: number;
+  at: Date | string;
+  actor_id: string;
+  actor_role: string;
+  action: string;
+  data: unknown;
+  recorded_at: Date | string;
+}) {
+  return {
+    seq: e.seq,
+    at: new Date(e.at).toISOString(),
+    actor: { id: e.actor_id, role: e.actor_role },
+    action: e.action,
+    data: withIsoInstants(e.data),
+    recordedAt: new Date(e.recorded_at).toISOString(),
   };
 }

@@ -4,6 +4,9 @@ import type { z } from 'zod';
 import { decodeCursor, type Cursor } from './cursor.js';
 import { fieldErrors, problem } from './problems.js';
 
+/** Complaint, hold and alert ids: a path or cursor naming anything else names nothing (404 / 400), never a database error. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 type Parsed<T> = { ok: true; value: T } | { ok: false; response: Response };
 
 /** The body as JSON (an empty body is `{}`), validated; a 400 or 422 problem otherwise. */
@@ -31,6 +34,8 @@ export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Pro
 export function parseListQuery<S extends z.ZodType<{ cursor?: string }>>(
   c: Context,
   schema: S,
+  /** The shape of the row ids the list pages by (e.g. a UUID): a cursor naming anything else is refused. */
+  cursorId?: RegExp,
 ): Parsed<{ query: z.infer<S>; cursor?: Cursor }> {
   const parsed = schema.safeParse(c.req.query());
   if (!parsed.success) {
@@ -41,7 +46,7 @@ export function parseListQuery<S extends z.ZodType<{ cursor?: string }>>(
   }
   const raw = parsed.data.cursor;
   const cursor = raw ? decodeCursor(raw) : undefined;
-  if (raw && !cursor) {
+  if (raw && (!cursor || (cursorId && !cursorId.test(cursor.id)))) {
     return {
       ok: false,
       response: problem(c, 400, 'validation', 'Invalid query', 'cursor is not one this API gave out', [

@@ -56,6 +56,11 @@ describe('GET /complaints', () => {
     const res = await api.call('GET', '/complaints?severity=apocalyptic&receivedFrom=yesterday&sort=random&name=Zhang', agent);
     expect(res.status).toBe(400);
     expect((res.body.errors as Json[]).map((e) => e.pointer).sort()).toEqual(['/query/name', '/query/receivedFrom', '/query/severity', '/query/sort']);
+    // A cursor naming no complaint (not a UUID) is refused like any other foreign cursor, not a database error.
+    const forged = Buffer.from(JSON.stringify(['2026-03-05T00:00:00.000Z', 'not-a-uuid'])).toString('base64url');
+    const foreign = await api.call('GET', `/complaints?cursor=${forged}`, agent);
+    expect(foreign.status).toBe(400);
+    expect(foreign.body.errors).toEqual([{ pointer: '/query/cursor', message: 'unknown cursor' }]);
     const reversed = await api.call('GET', '/complaints?receivedFrom=2026-03-05T00:00:00Z&receivedTo=2026-03-01T00:00:00Z', agent);
     expect(reversed.status).toBe(400);
     expect(reversed.body.errors).toEqual([{ pointer: '/query/receivedTo', message: 'receivedFrom must not be after receivedTo' }]);
