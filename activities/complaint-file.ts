@@ -6,7 +6,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.js';
+import { fileIntakeCard, type RecordIntakeInput } from '../db/intake-card.js';
 import { loadCalendar, loadPolicy } from '../db/reference-data.js';
+
+export type { RecordIntakeInput };
 import type { ComplaintEvent } from '../workflows/contract.js';
 import type { Actor, IntakeRecord } from '../workflows/model.js';
 import type { BusinessCalendar } from '../workflows/rules/calendar.js';
@@ -18,15 +21,6 @@ export interface ServiceLevels {
   calendar: BusinessCalendar;
 }
 
-export interface RecordIntakeInput {
-  complaintId: string;
-  intake: IntakeRecord;
-  receivedAt: number;
-  receivedBy: Actor;
-  fingerprint: string;
-  idempotencyKey?: string;
-  policyId: string;
-}
 
 /** The workflow's view of the case that lists and reports read; see the `complaints` columns. */
 export interface ComplaintSnapshot {
@@ -75,64 +69,10 @@ export function createComplaintFileActivities(db: Db) {
       return { policy, calendar };
     },
 
-    /** Files the intake card and gives the complaint its number (year and sequence). */
+    /** Files the intake card and gives the complaint its number (year and sequence); see db/intake-card.ts. */
     async recordIntake(input: RecordIntakeInput): Promise<{ number: string }> {
-      return db.transaction().execute(async (trx) => {
-        const existing = await trx.selectFrom('complaints').select('number').where('id', '=', input.complaintId).executeTakeFirst();
-        if (existing) return { number: existing.number };
-        const year = new Date(input.receivedAt).getUTCFullYear();
-        const { last_value } = await trx
-          .insertInto('complaint_number_sequences')
-          .values({ year, last_value: 1 })
-          .onConflict((oc) => oc.column('year').doUpdateSet({ last_value: sql`complaint_number_sequences.last_value + 1` }))
-          .returning('last_value')
-          .executeTakeFirstOrThrow();
-        const number = `CMP-${year}-${String(last_value).padStart(6, '0')}`;
-        const { complainant, device, event } = input.intake;
-        await trx
-          .insertInto('complaints')
-          .values({
-            id: input.complaintId,
-            number,
-            idempotency_key: input.idempotencyKey ?? null,
-            fingerprint: input.fingerprint,
-            policy_id: input.policyId,
-            received_at: new Date(input.receivedAt),
-            received_by: input.receivedBy.id,
-            channel: input.intake.channel,
-            distributor_aware_at: input.intake.distributorAwareAt ?? null,
-            complainant_name: complainant.name,
-            complainant_role: complainant.role,
-            complainant_organisation: complainant.organisation ?? null,
-            complainant_phone: complainant.phone ?? null,
-            complainant_email: complainant.email ?? null,
-            complainant_address: complainant.address ?? null,
-            complainant_mood: input.intake.mood ?? null,
-            device_name: device.productName,
-            device_model: device.model ?? null,
-            device_specification: device.specification ?? null,
-            device_serial_number: device.serialNumber ?? null,
-            device_lot: device.lot ?? null,
-            device_udi: device.udi ?? null,
-            device_expiry_date: device.expiryDate ?? null,
-            device_manufacturer: device.manufacturer ?? null,
-            device_supplier: device.supplier ?? null,
-            device_purchase_date: device.purchaseDate ?? null,
-            event_occurred_at: event.occurredAt ?? null,
-            event_location: event.location ?? null,
-            event_country: event.country ?? null,
-            event_description: event.description,
-            event_impact_scope: event.impactScope ?? null,
-            patient_harmed: event.patientHarmed,
-            in_use_on_patient: event.inUseOnPatient,
-            requested_remedies: input.intake.requestedRemedies,
-            sample_available: input.intake.sampleAvailable,
-            stage: 'intake',
-            owner_id: input.receivedBy.id,
-          })
-          .execute();
-        return { number };
-      });
+      const { number } = await fileIntakeCard(db, input);
+      return { number };
     },
 
     /** Appends events (each once) and brings the case's projection and clocks up to the snapshot. */

@@ -124,6 +124,8 @@ export interface UpdateEvidence {
 export interface ActivityEvidence {
   activityId: string;
   type: string;
+  /** Run by the worker inside a workflow task (recorded as a marker), not dispatched through a task queue. */
+  local?: boolean;
   scheduledEventId: number;
   scheduledAt: string;
   startedAt?: string;
@@ -219,6 +221,8 @@ export async function summarizeHistory(
 
   /** The workflow time of the last completed workflow task: messages it answered are written after it. */
   let lastTaskTime: number | undefined;
+  /** The workflow's time after the last local activity of the task whose commands are being read. */
+  let localActivityTime: number | undefined;
   const deadlines = options.deadlines ?? [];
   const summary: Extract<WorkflowEvidence, { historyAvailable: true }> = {
     workflowId,
@@ -241,6 +245,7 @@ export async function summarizeHistory(
     const time = at(e);
     if (e.workflowTaskCompletedEventAttributes) {
       lastTaskTime = workflowTimeOf(eventId);
+      localActivityTime = undefined;
     } else if (e.workflowExecutionStartedEventAttributes) {
       const a = e.workflowExecutionStartedEventAttributes;
       summary.workflowType = a.workflowType?.name ?? undefined;
@@ -250,7 +255,8 @@ export async function summarizeHistory(
     } else if (e.timerStartedEventAttributes) {
       const a = e.timerStartedEventAttributes;
       const durationMs = protoMs(a.startToFireTimeout) ?? 0;
-      const workflowTime = workflowTimeOf(a.workflowTaskCompletedEventId);
+      // After a local activity in the same task, the workflow's clock had moved on to its completion.
+      const workflowTime = localActivityTime ?? workflowTimeOf(a.workflowTaskCompletedEventId);
       const firesAt = (workflowTime ?? time) + durationMs;
       const timer: TimerEvidence = {
         timerId: a.timerId ?? '',
@@ -310,6 +316,26 @@ export async function summarizeHistory(
       };
       activities.set(eventId, activity);
       summary.activities.push(activity);
+    } else if (e.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER) {
+      // A local activity (the complaint file's reads and writes) leaves one marker when it is done,
+      // in the workflow task that ran it.
+      // Its completion moves the workflow's clock on: what the workflow does next in the same task
+      // (e.g. set a timer for a clock) happens at that time.
+      const a = e.markerRecordedEventAttributes;
+      const meta = localActivityMeta(a.details?.data?.payloads?.[0]?.data);
+      const scheduledAt = localActivityTime ?? lastTaskTime ?? time;
+      localActivityTime = meta.completedAt ?? localActivityTime;
+      lastTaskTime = localActivityTime ?? lastTaskTime;
+      summary.activities.push({
+        activityId: meta.activityId,
+        type: meta.type,
+        local: true,
+        scheduledEventId: eventId,
+        scheduledAt: iso(scheduledAt),
+        attempt: meta.attempt,
+        closedAt: iso(localActivityTime ?? time),
+        outcome: a.failure ? 'failed' : 'completed',
+      });
     } else if (e.activityTaskStartedEventAttributes) {
       const a = e.activityTaskStartedEventAttributes;
       const activity = activities.get(toNumber(a.scheduledEventId));
@@ -364,6 +390,29 @@ export async function summarizeHistory(
     }
   }
   return summary;
+}
+
+/** The SDK core's marker for a completed local activity. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
+/**
+ * The core's bookkeeping in a local-activity marker (plain JSON: type, id, attempt, times; the
+ * activity's input is not in the history and its result is a separate, encrypted payload).
+ */
+function localActivityMeta(data: Uint8Array | null | undefined): { activityId: string; type: string; attempt?: number; completedAt?: number } {
+  let raw: Record<string, unknown> = {};
+  try {
+    raw = JSON.parse(Buffer.from(data ?? []).toString('utf8')) as Record<string, unknown>;
+  } catch {
+    // Unreadable bookkeeping: the marker still counts, without its details.
+  }
+  return {
+    activityId: String(raw.activity_id ?? raw.activityId ?? ''),
+    type: String(raw.activity_type ?? raw.activityType ?? ''),
+    attempt: typeof raw.attempt === 'number' ? raw.attempt : undefined,
+    // The workflow's time when it completed (the core's clock for the task), not the worker's wall clock.
+    completedAt: protoMs((raw.complete_time ?? raw.completeTime) as Parameters<typeof protoMs>[0]),
+  };
 }
 
 function closeActivity(activities: Map<number, ActivityEvidence>, scheduledEventId: LongLike, time: number, outcome: ActivityEvidence['outcome']) {

@@ -479,7 +479,7 @@ function workflowSection(title: string, w: WorkflowEvidence): Html {
     ${w.activities.length === 0 ? html`<p class="muted">No activities.</p>` : html`
     <table>
       <thead><tr><th>Activity</th><th>Scheduled (UTC)</th><th>Closed (UTC)</th><th>Outcome</th><th>Attempt</th></tr></thead>
-      <tbody>${w.activities.map((a) => html`<tr><td>${a.type}</td><td class="time">${utc(a.scheduledAt)}</td><td class="time">${utc(a.closedAt)}</td><td>${a.outcome}</td><td class="num">${a.attempt ?? '—'}</td></tr>`)}</tbody>
+      <tbody>${w.activities.map((a) => html`<tr><td>${a.type}${a.local ? html` <span class="muted">(local)</span>` : ''}</td><td class="time">${utc(a.scheduledAt)}</td><td class="time">${utc(a.closedAt)}</td><td>${a.outcome}</td><td class="num">${a.attempt ?? '—'}</td></tr>`)}</tbody>
     </table>`}
     ${w.childWorkflows.length === 0 ? '' : html`
     <h3>Child workflows</h3>

@@ -4,7 +4,7 @@
  * file in PostgreSQL) or refuses with a reason (409/403/422), changing nothing.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { Hono, type Context } from 'hono';
 import { type ComplaintInput, type ComplaintState, type FiledReceipt, type ComplaintView, escalateSignal, filedUpdate, stateQuery } from '../workflows/contract.js';
@@ -32,6 +32,7 @@ import {
   type CreateComplaintBody,
 } from './schemas.js';
 import { pageOf } from './cursor.js';
+import { fileIntakeCard } from '../db/intake-card.js';
 import { loadPolicy } from '../db/reference-data.js';
 
 type Ctx = Context<ActorEnv>;
@@ -105,13 +106,14 @@ const toMs = (iso: string | undefined) => (iso === undefined ? undefined : Date.
 
 
 /** A stable complaint ID from an Idempotency-Key: the same key always names the same complaint. */
-function complaintIdFromKey(key: string): string {
+export function complaintIdFromKey(key: string): string {
   const h = createHash('sha256').update('complaint-idempotency:' + key).digest('hex');
   // Shaped as a version-8 (custom) UUID so it fits the uuid column and reads like the others.
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-function fingerprintOf(body: CreateComplaintBody): string {
+/** What makes a filing the same filing: its body, canonically serialised, hashed. */
+export function fingerprintOf(body: CreateComplaintBody): string {
   return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }
 
@@ -150,8 +152,11 @@ export function complaintRoutes(deps: ApiDeps) {
         { pointer: '/receivedAt', message: 'must not be in the future' },
       ]);
     }
-    // An unknown policy would fail the workflow before the complaint is filed: refuse it here.
-    if (b.policyId !== undefined && !(await loadPolicy(db, b.policyId))) {
+    // The policy is resolved here (the default when none is named) and handed to the workflow, so the
+    // record and the workflow's clocks name the same one. An unknown policy is refused before anything starts.
+    const policy = await loadPolicy(db, b.policyId);
+    if (!policy) {
+      if (b.policyId === undefined) throw new Error('no default service-level policy on file (run the migrations)');
       return problem(c, 422, 'validation', 'Invalid request', `no service-level policy ${b.policyId}`, [
         { pointer: '/policyId', message: 'no such service-level policy' },
       ]);
@@ -176,51 +181,95 @@ export function complaintRoutes(deps: ApiDeps) {
       fingerprint,
       requestId: randomUUID(),
       idempotencyKey: key,
-      policyId: b.policyId,
+      policyId: policy.id,
     };
-    let receipt: FiledReceipt;
+
+    // 1. Start the complaint's workflow: from here on its life, clocks and record are Temporal's to keep.
+    let started = true;
     try {
-      receipt = await withinActionTimeout(deps, () => temporal.workflow.executeUpdateWithStart(filedUpdate, {
-        startWorkflowOperation: new WithStartWorkflowOperation<typeof complaint>('complaint', {
-          workflowId: complaintId,
-          taskQueue,
-          args: [input],
-          // The same key while the case runs: answer with the running case.
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          // The same key after the case ended: never a second case.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        }),
+      await withinActionTimeout(deps, () => temporal.workflow.start<typeof complaint>('complaint', {
+        workflowId: complaintId,
+        taskQueue,
+        args: [input],
+        // The same key again, while the case runs or after it ended: never a second case.
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
       }));
     } catch (err) {
       if (err instanceof NotConfirmedInTime) {
         return problem(c, 503, 'unavailable', 'Not confirmed in time',
-          `the complaint ${complaintId} was accepted by the workflow engine but not yet filed; it will be once the worker is back. Retry with the same Idempotency-Key to get its number.`,
+          `the workflow engine did not confirm complaint ${complaintId} in time; it may have been accepted. Retry with the same Idempotency-Key: it is filed once.`,
           undefined, { complaintId });
       }
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      const row = await db.selectFrom('complaints').select(['number', 'fingerprint', 'received_at']).where('id', '=', complaintId).executeTakeFirst();
-      // The key's workflow ended without filing a complaint (e.g. refused at start): the key is spent.
-      if (!row) return problem(c, 409, 'idempotencyConflict', 'Idempotency-Key already used', 'this Idempotency-Key was used for a request that filed no complaint; use a new key');
-      receipt = { complaintId, number: row.number, fingerprint: row.fingerprint, receivedAt: new Date(row.received_at).getTime(), requestId: '' };
+      started = false;
     }
+
+    // 2. This request started it: file the intake card now and answer with the number, without waiting
+    // for the worker (the workflow files the same card in its first task, and finds it on file).
+    if (started) {
+      const { number } = await fileIntakeCard(db, { ...input, policyId: policy.id });
+      return c.json(
+        { complaintId, number, receivedAt: new Date(receivedAt).toISOString(), links: { self: `/complaints/${complaintId}` } },
+        201,
+        { location: `/complaints/${complaintId}` },
+      );
+    }
+
+    // 3. The key was used before: the same complaint (200), or a different one (409).
+    const receipt = await earlierFiling(complaintId);
+    if (receipt === 'notConfirmed') {
+      return problem(c, 503, 'unavailable', 'Not confirmed in time',
+        `the complaint ${complaintId} was accepted but is not yet filed; it will be once the worker is back. Retry with the same Idempotency-Key to get its number.`,
+        undefined, { complaintId });
+    }
+    // The key's workflow ended without filing a complaint (e.g. refused at start): the key is spent.
+    if (receipt === 'neverFiled') return problem(c, 409, 'idempotencyConflict', 'Idempotency-Key already used', 'this Idempotency-Key was used for a request that filed no complaint; use a new key');
     if (receipt.fingerprint !== fingerprint) {
       return problem(c, 409, 'idempotencyConflict', 'Idempotency-Key already used', 'this Idempotency-Key was used for a different complaint; use a new key');
     }
-    // Only the request that started the workflow sees its own request ID come back.
-    const created = receipt.requestId === input.requestId;
     return c.json(
       { complaintId, number: receipt.number, receivedAt: new Date(receipt.receivedAt).toISOString(), links: { self: `/complaints/${complaintId}` } },
-      created ? 201 : 200,
+      200,
       { location: `/complaints/${complaintId}` },
     );
   });
 
+  /**
+   * What an earlier request with the same key filed: the card on file, or, when that request died
+   * between starting the workflow and filing the card (or is still in flight), the workflow's own
+   * filing, waited for within the action timeout.
+   */
+  async function earlierFiling(complaintId: string): Promise<Pick<FiledReceipt, 'number' | 'fingerprint' | 'receivedAt'> | 'notConfirmed' | 'neverFiled'> {
+    const row = await db.selectFrom('complaints').select(['number', 'fingerprint', 'received_at']).where('id', '=', complaintId).executeTakeFirst();
+    if (row) return { number: row.number, fingerprint: row.fingerprint, receivedAt: new Date(row.received_at).getTime() };
+    try {
+      return await withinActionTimeout(deps, () => temporal.workflow.getHandle(complaintId).executeUpdate(filedUpdate));
+    } catch (err) {
+      if (err instanceof NotConfirmedInTime) return 'notConfirmed';
+      if (err instanceof WorkflowNotFoundError) return 'neverFiled'; // an update to a completed workflow finds none
+      throw err;
+    }
+  }
+
   // ---- Read ----------------------------------------------------------------------------------
+  /**
+   * The columns a list row shows (toSummary in record.ts reads these and no others): a page fetches
+   * only them, about half the work per page of parsing all 58 columns (see scripts/bench/search.ts).
+   */
+  type SummaryRow = Parameters<typeof toSummary>[0];
+  const SUMMARY_COLUMNS = [
+    'id', 'number', 'received_at', 'channel', 'device_name', 'device_model', 'device_lot', 'stage', 'category', 'severity',
+    'priority', 'patient_safety', 'suspected_adverse_event', 'owner_id', 'department', 'reopen_count', 'sla_breached',
+    'root_cause', 'investigation_waived_reason', 'remedy', 'satisfaction_score', 'marked_for_mediation',
+    'marked_for_regulator', 'closed_at', 'withdrawn_reason', 'last_seq',
+  ] as const satisfies ReadonlyArray<keyof SummaryRow>;
+
   app.get('/', async (c) => {
     const list = parseListQuery(c, listQuerySchema, UUID);
     if (!list.ok) return list.response;
     const { query: q, cursor } = list.value;
-    let query = db.selectFrom('complaints').selectAll();
+    let query = db.selectFrom('complaints').select(SUMMARY_COLUMNS);
     if (q.stage) query = query.where('stage', '=', q.stage);
     if (q.category) query = query.where('category', '=', q.category);
     if (q.severity) query = query.where('severity', '=', q.severity);

@@ -178,7 +178,7 @@ describe('GET /complaints/:id/audit', () => {
     const wf = exp.workflow;
     expect(wf).toMatchObject({ workflowId: carried, historyAvailable: true, workflowType: 'complaint' });
     const updates = wf.updates as Json[];
-    expect(updates.map((u) => u.name)).toEqual(['filed', 'verifyComplainant', 'verifyItem', 'recordContact', 'acknowledge', 'completeIntake', 'assess', 'decideReportability', 'addNote']);
+    expect(updates.map((u) => u.name)).toEqual(['verifyComplainant', 'verifyItem', 'recordContact', 'acknowledge', 'completeIntake', 'assess', 'decideReportability', 'addNote']);
     for (const u of updates) {
       expect(u.outcome).toBe('completed');
       expect(u.updateId).toBeTruthy();
@@ -197,6 +197,11 @@ describe('GET /complaints/:id/audit', () => {
     const activities = wf.activities as Json[];
     expect(activities.map((a) => a.type)).toEqual(expect.arrayContaining(['loadServiceLevels', 'recordIntake', 'recordProgress']));
     expect(activities.every((a) => a.outcome === 'completed' && a.closedAt)).toBe(true);
+    // The complaint file's reads and writes run as local activities, inside the workflow task, each attempt once.
+    for (const a of activities.filter((x) => ['loadServiceLevels', 'recordIntake', 'recordProgress'].includes(x.type))) {
+      expect(a).toMatchObject({ local: true, attempt: 1 });
+      expect(ms(a.closedAt)).toBeGreaterThanOrEqual(ms(a.scheduledAt));
+    }
     expect(wf.childWorkflows).toEqual([expect.objectContaining({ workflowId: report.reportId, workflowType: 'regulatoryReport' })]);
     expect((wf.signals as Json[]).map((s) => s.name)).toContain('regulatoryReportProgress');
     // No personal data copied out of the history's payloads.

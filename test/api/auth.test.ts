@@ -40,8 +40,10 @@ describe('tokens', () => {
     // The actor of what the token does is the token's user, whatever the request says.
     const filed = await api.call('POST', '/complaints', { ...bearer(token), 'x-actor-id': 'someone-else', 'x-actor-role': 'supervisor' }, SAMPLE_CREATE_BODY);
     expect(filed.status).toBe(201);
-    const events = (await api.call('GET', `/complaints/${filed.body.complaintId}/events`, bearer(token))).body.items as Json[];
-    expect(events[0].actor).toEqual({ id: 'agent-wang', role: 'agent' });
+    // The receipt joins the trail with the workflow's first task, a moment after the 201.
+    const trail = async () => (await api.call('GET', `/complaints/${filed.body.complaintId}/events`, bearer(token))).body.items as Json[];
+    await expect.poll(async () => (await trail()).length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect((await trail())[0].actor).toEqual({ id: 'agent-wang', role: 'agent' });
     const spoof = await api.call('POST', `/complaints/${filed.body.complaintId}/notes`, bearer(token), { text: 'x', actor: { id: 'boss', role: 'supervisor' } });
     expect(spoof.status).toBe(422); // an actor in the body is refused, never used
   });

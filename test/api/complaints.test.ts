@@ -5,7 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
+import { complaintIdFromKey, fingerprintOf } from '../../api/complaints.js';
+import { createComplaintSchema } from '../../api/schemas.js';
 import { connect } from '../../db/connect.js';
+import type { ComplaintInput } from '../../workflows/contract.js';
 import { DEFAULT_POLICY } from '../../workflows/rules/sla-policy.js';
 import { as, startApiHarness, type ApiHarness, type Json } from '../support/api.js';
 import { SAMPLE_CREATE_BODY } from '../support/intake.js';
@@ -301,21 +304,66 @@ describe('lists and escalations', () => {
 });
 
 describe('when the worker is down', () => {
-  it('filing answers 503 in bounded time with the complaint ID; once the worker is back a retry with the same key gets it, once', async () => {
-    const impatient = api.withOptions({ actionTimeoutMs: 1_500 });
+  it('filing still answers 201 with the number: the card is on file and the workflow started; the case goes on once the worker is back', async () => {
     await api.stopWorker();
     const key = `outage-${randomUUID()}`;
-    const res = await impatient.post('/complaints', { 'idempotency-key': key, ...agent }, { ...SAMPLE_CREATE_BODY, policyId: 'api-test' });
-    expect(res.status).toBe(503);
-    const problemBody = res.body;
-    expect(problemBody.complaintId).toMatch(/^[0-9a-f-]{36}$/);
-
-    await api.startWorker();
-    const retry = await api.post('/complaints', { ...agent, 'idempotency-key': key }, { ...SAMPLE_CREATE_BODY, policyId: 'api-test' });
-    expect(retry.status).toBe(200);
-    expect(retry.body.complaintId).toBe(problemBody.complaintId);
+    let res;
+    try {
+      res = await api.post('/complaints', { 'idempotency-key': key, ...agent }, { ...SAMPLE_CREATE_BODY, policyId: 'api-test' });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expect(res.body.number).toMatch(/^CMP-\d{4}-\d{6}$/);
+      // On file in PostgreSQL and started in Temporal, with nobody yet working on it.
+      const row = await api.database.db.selectFrom('complaints').select(['number', 'stage', 'last_seq']).where('id', '=', res.body.complaintId).executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ number: res.body.number, stage: 'intake', last_seq: 0 });
+      const description = await api.temporal.workflow.getHandle(res.body.complaintId).describe();
+      expect(description.status.name).toBe('RUNNING');
+      // A retry (the client never saw the answer) gets the same complaint, not a second one.
+      const again = await api.post('/complaints', { ...agent, 'idempotency-key': key }, { ...SAMPLE_CREATE_BODY, policyId: 'api-test' });
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ complaintId: res.body.complaintId, number: res.body.number });
+    } finally {
+      await api.startWorker();
+    }
+    // The worker picks the case up where the API left it: same number, its clocks running, the trail begun.
+    const id = res.body.complaintId as string;
+    await expect.poll(async () => (await api.call('GET', `/complaints/${id}`, agent)).body.state?.clocks?.length ?? 0, { timeout: 15_000 }).toBeGreaterThan(0);
+    const read = await api.call('GET', `/complaints/${id}`, agent);
+    expect(read.body.state).toMatchObject({ number: res.body.number, stage: 'intake' });
+    await expect.poll(() => eventCount(id), { timeout: 10_000 }).toBeGreaterThan(0);
     const rows = await api.database.db.selectFrom('complaints').select('number').where('idempotency_key', '=', key).execute();
-    expect(rows).toHaveLength(1);
-    expect(rows[0].number).toBe(retry.body.number);
+    expect(rows).toEqual([{ number: res.body.number }]);
+  });
+
+  it('a retry after a request that died between starting the workflow and filing the card waits for the workflow to file it: 503 while no worker runs, then 200, once', async () => {
+    const key = `died-${randomUUID()}`;
+    const body = { ...SAMPLE_CREATE_BODY, policyId: 'api-test' };
+    const complaintId = complaintIdFromKey(key);
+    const b = createComplaintSchema.parse(body);
+    const impatient = api.withOptions({ actionTimeoutMs: 1_500 });
+    await api.stopWorker();
+    try {
+      // What the dead request left behind: the workflow started, no card on file.
+      const input: ComplaintInput = {
+        complaintId,
+        intake: { channel: b.channel, complainant: b.complainant, device: b.device, event: b.event, requestedRemedies: b.requestedRemedies, mood: b.mood, sampleAvailable: b.sampleAvailable, distributorAwareAt: b.distributorAwareAt },
+        receivedAt: Date.now(),
+        receivedBy: { id: 'agent-li', role: 'agent' },
+        fingerprint: fingerprintOf(b),
+        requestId: randomUUID(),
+        idempotencyKey: key,
+        policyId: 'api-test',
+      };
+      await api.temporal.workflow.start('complaint', { workflowId: complaintId, taskQueue: api.taskQueue, args: [input] });
+      const res = await impatient.post('/complaints', { 'idempotency-key': key, ...agent }, body);
+      expect(res.status).toBe(503);
+      expect(res.body.complaintId).toBe(complaintId);
+    } finally {
+      await api.startWorker();
+    }
+    const retry = await api.post('/complaints', { ...agent, 'idempotency-key': key }, body);
+    expect(retry.status, JSON.stringify(retry.body)).toBe(200);
+    expect(retry.body.complaintId).toBe(complaintId);
+    const rows = await api.database.db.selectFrom('complaints').select('number').where('idempotency_key', '=', key).execute();
+    expect(rows).toEqual([{ number: retry.body.number }]);
   });
 });

@@ -116,9 +116,11 @@ describe('a complaint’s history without the key', () => {
 
     const found = payloadsIn(history.events);
     const notEncrypted = found.filter(({ payload }) => utf8(payload.metadata!.encoding) !== ENCRYPTED_ENCODING);
-    // Only search attributes (the server indexes them) and the SDK's own patch markers (the patch's
-    // name, written by the SDK's core past the codec) stay readable; neither holds personal data.
-    const readable = /\/searchAttributes\/|\/markerRecordedEventAttributes\/details\/patch-data\//;
+    // Only search attributes (the server indexes them) and the SDK core's own marker bookkeeping stay
+    // readable: a patch's name, and for each local activity its type, attempt and times (its input never
+    // enters the history; its result, under details/result, is encrypted). None holds personal data,
+    // which the needles above confirm.
+    const readable = /\/searchAttributes\/|\/markerRecordedEventAttributes\/details\/(patch-data|data)\//;
     expect(notEncrypted.filter(({ where }) => !readable.test(where)).map(({ where }) => where)).toEqual([]);
     const encrypted = found.filter(({ payload }) => utf8(payload.metadata!.encoding) === ENCRYPTED_ENCODING);
     expect(encrypted.length).toBeGreaterThan(10);

@@ -1,0 +1,95 @@
+/**
+ * The intake card: the complaint record as received (21 CFR 820.35(a) / ISO 13485 fields), with the
+ * complaint's number (year and sequence, without gaps). Filed by the API when it accepts a complaint,
+ * so the agent has the number at once, and by the complaint workflow's first task, so a complaint
+ * whose API request died between starting the workflow and filing the card is still filed. Whichever
+ * comes first files it; the other finds it and gets the same number.
+ */
+import type { Db } from './connect.js';
+import { sql } from 'kysely';
+import type { Actor, IntakeRecord } from '../workflows/model.js';
+
+export interface RecordIntakeInput {
+  complaintId: string;
+  intake: IntakeRecord;
+  receivedAt: number;
+  receivedBy: Actor;
+  fingerprint: string;
+  idempotencyKey?: string;
+  policyId: string;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/** Files the card once; `filedNow` says whether this call filed it (false: it was already on file). */
+export async function fileIntakeCard(db: Db, input: RecordIntakeInput): Promise<{ number: string; filedNow: boolean }> {
+  try {
+    return await fileOnce(db, input);
+  } catch (err) {
+    // Filed at the same moment by the other writer: its transaction won (ours rolled back, the number
+    // sequence with it, so no gap); the card is on file now.
+    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+    const row = await db.selectFrom('complaints').select('number').where('id', '=', input.complaintId).executeTakeFirst();
+    if (!row) throw err;
+    return { number: row.number, filedNow: false };
+  }
+}
+
+async function fileOnce(db: Db, input: RecordIntakeInput): Promise<{ number: string; filedNow: boolean }> {
+  return await db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom('complaints').select('number').where('id', '=', input.complaintId).executeTakeFirst();
+    if (existing) return { number: existing.number, filedNow: false };
+    const year = new Date(input.receivedAt).getUTCFullYear();
+    const { last_value } = await trx
+      .insertInto('complaint_number_sequences')
+      .values({ year, last_value: 1 })
+      .onConflict((oc) => oc.column('year').doUpdateSet({ last_value: sql`complaint_number_sequences.last_value + 1` }))
+      .returning('last_value')
+      .executeTakeFirstOrThrow();
+    const number = `CMP-${year}-${String(last_value).padStart(6, '0')}`;
+    const { complainant, device, event } = input.intake;
+    await trx
+      .insertInto('complaints')
+      .values({
+        id: input.complaintId,
+        number,
+        idempotency_key: input.idempotencyKey ?? null,
+        fingerprint: input.fingerprint,
+        policy_id: input.policyId,
+        received_at: new Date(input.receivedAt),
+        received_by: input.receivedBy.id,
+        channel: input.intake.channel,
+        distributor_aware_at: input.intake.distributorAwareAt ?? null,
+        complainant_name: complainant.name,
+        complainant_role: complainant.role,
+        complainant_organisation: complainant.organisation ?? null,
+        complainant_phone: complainant.phone ?? null,
+        complainant_email: complainant.email ?? null,
+        complainant_address: complainant.address ?? null,
+        complainant_mood: input.intake.mood ?? null,
+        device_name: device.productName,
+        device_model: device.model ?? null,
+        device_specification: device.specification ?? null,
+        device_serial_number: device.serialNumber ?? null,
+        device_lot: device.lot ?? null,
+        device_udi: device.udi ?? null,
+        device_expiry_date: device.expiryDate ?? null,
+        device_manufacturer: device.manufacturer ?? null,
+        device_supplier: device.supplier ?? null,
+        device_purchase_date: device.purchaseDate ?? null,
+        event_occurred_at: event.occurredAt ?? null,
+        event_location: event.location ?? null,
+        event_country: event.country ?? null,
+        event_description: event.description,
+        event_impact_scope: event.impactScope ?? null,
+        patient_harmed: event.patientHarmed,
+        in_use_on_patient: event.inUseOnPatient,
+        requested_remedies: input.intake.requestedRemedies,
+        sample_available: input.intake.sampleAvailable,
+        stage: 'intake',
+        owner_id: input.receivedBy.id,
+      })
+      .execute();
+    return { number, filedNow: true };
+  });
+}
