@@ -280,17 +280,19 @@ export function complaintRoutes(deps: ApiDeps) {
     if (q.reportable) query = query.where('marked_for_regulator', '=', q.reportable === 'true');
     if (q.receivedFrom) query = query.where('received_at', '>=', new Date(q.receivedFrom));
     if (q.receivedTo) query = query.where('received_at', '<=', new Date(q.receivedTo));
-    // Keyset paging on (received_at, id), in the order asked for.
+    // Keyset paging on (received_at, id), in the order asked for. As a row comparison the position is an
+    // index condition (the scan starts at the cursor); spelt `a < x or (a = x and b < y)` it was a filter,
+    // and page n read the n - 1 pages before it.
     const newest = q.sort === 'newest';
     const beyond = newest ? '<' : '>';
     if (cursor) {
-      const at = new Date(cursor.at);
-      query = query.where((eb) => eb.or([eb('received_at', beyond, at), eb.and([eb('received_at', '=', at), eb('id', beyond, cursor.id)])]));
+      query = query.where((eb) => eb(eb.refTuple('received_at', 'id'), beyond, eb.tuple(new Date(cursor.at), cursor.id)));
     }
     const direction = newest ? 'desc' : 'asc';
     const rows = await query.orderBy('received_at', direction).orderBy('id', direction).limit(q.limit + 1).execute();
     const { page, nextCursor } = pageOf(rows, q.limit, (last) => ({ at: new Date(last.received_at).toISOString(), id: last.id }));
-    return c.json({ items: page.map(toSummary), nextCursor });
+    // The rows hold SUMMARY_COLUMNS, all that toSummary reads.
+    return c.json({ items: page.map((row) => toSummary(row as SummaryRow)), nextCursor });
   });
 
   app.get('/:id', async (c) => {
