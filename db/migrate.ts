@@ -8,6 +8,7 @@ import * as clusterAlerts from './migrations/0004_cluster_alerts.js';
 import * as usersAndTokens from './migrations/0005_users_and_tokens.js';
 import * as searchIndexes from './migrations/0006_search_indexes.js';
 import * as reportIndexes from './migrations/0007_report_indexes.js';
+import * as searchScaling from './migrations/0008_search_scaling.js';
 import { seedReferenceData } from './reference-data.js';
 
 // Listed here rather than read from the folder, so the same code runs under tsx, vitest and a bundle.
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0005_users_and_tokens': usersAndTokens,
   '0006_search_indexes': searchIndexes,
   '0007_report_indexes': reportIndexes,
+  '0008_search_scaling': searchScaling,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
