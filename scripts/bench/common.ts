@@ -7,8 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../../db/connect.js';
 import { migrateToLatest } from '../../db/migrate.js';
+import { createUser, issueToken } from '../../db/users.js';
+import type { Role } from '../../workflows/model.js';
+import { repoRoot } from '../stack/cache.js';
 import { freePorts } from '../stack/ports.js';
+import { spawnManaged, withTail, type ManagedProcess } from '../stack/process.js';
 import { startEmbeddedPostgres } from '../stack/postgres.js';
 import { startTemporalDevServer } from '../stack/temporal-dev-server.js';
 
@@ -166,6 +172,9 @@ export interface Stack {
   ownTemporal: boolean;
   /** A folder of this run's, removed at the end. */
   tmpDir: string;
+  /** Process IDs of the servers this run started (absent for servers named by the environment). */
+  temporalPid?: number;
+  postgresPid?: number;
 }
 
 /** PostgreSQL and Temporal (ours unless DATABASE_URL / TEMPORAL_ADDRESS name yours), side by side, then migrations. */
@@ -198,7 +207,42 @@ export async function startServers(): Promise<Stack> {
     ownDatabase: !process.env.DATABASE_URL,
     ownTemporal: !process.env.TEMPORAL_ADDRESS,
     tmpDir,
+    temporalPid: temporalResult.status === 'fulfilled' ? temporalResult.value?.process.pid : undefined,
+    postgresPid: pgResult.status === 'fulfilled' ? pgResult.value?.process.pid : undefined,
   };
+}
+
+// ---- Processes' CPU time (Linux /proc) -------------------------------------------------------------
+
+const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
+
+/** CPU time (user + system, ms) used so far by `pid` and every process below it; 0 where /proc is absent. */
+export function treeCpuMs(pid: number | undefined): number {
+  if (pid === undefined || !fs.existsSync('/proc')) return 0;
+  const children = new Map<number, number[]>();
+  const ticks = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // ended while we looked
+    }
+    // Fields after the command name (which may hold spaces) in parentheses: state ppid … utime(14) stime(15).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ppid = Number(fields[1]);
+    ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  let total = 0;
+  const queue = [pid];
+  while (queue.length) {
+    const p = queue.pop()!;
+    total += ticks.get(p) ?? 0;
+    queue.push(...(children.get(p) ?? []));
+  }
+  return (total * 1000) / CLOCK_TICKS_PER_S;
 }
 
 // ---- Printing ------------------------------------------------------------------------------------
@@ -242,4 +286,287 @@ export function printTable(title: string, results: PhaseResult[], unit = 'req/s'
 /** "target met" / "target MISSED" beside a figure. */
 export function verdict(met: boolean): string {
   return met ? 'target met' : 'target MISSED';
+}
+
+// ---- The worker and the API as child processes (the memory and clocks parts) ------------------------
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The environment of this run's worker and API processes: its servers, a payload key of its own (both
+ * processes must share it), the engine's logs at WARN, `extra` on top (undefined removes a variable).
+ */
+export function childEnv(stack: Stack, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: stack.databaseUrl,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_NAMESPACE: stack.namespace,
+    PAYLOAD_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    LOG_LEVEL: 'WARN',
+  };
+  delete env.PAYLOAD_KEY_FILE;
+  delete env.TASK_QUEUE;
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+export interface NodeProgram {
+  proc: ManagedProcess;
+  /** Resolves with the first output line (past or future) matching `pattern`; rejects after `timeoutMs` or if the program exits. */
+  waitForLine(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+  /** Calls `listener` with each output line from now on (stdout and stderr). */
+  onLine(listener: (line: string) => void): void;
+  /** `ready`, unless the program exits first (then a rejection with its last output). */
+  unlessExited<T>(ready: Promise<T>): Promise<T>;
+  /** From now on the program's exit aborts the run (call once it is up: a failed start is the caller's to report). */
+  watch(): void;
+}
+
+/**
+ * Runs `node --import tsx <script>` (a path from the repository root) as a child process of its own,
+ * stopped by its pid at clean-up (SIGTERM, SIGKILL after 15 s). Once watched, exiting while the bench
+ * still needs it aborts the run, with the program's last output.
+ */
+export function startNodeProgram(name: string, script: string, env: NodeJS.ProcessEnv): NodeProgram {
+  const seen: string[] = [];
+  const waiters = new Set<{ pattern: RegExp; resolve: (m: RegExpMatchArray) => void }>();
+  const listeners: Array<(line: string) => void> = [];
+  const proc = spawnManaged(name, process.execPath, ['--import', 'tsx', script], {
+    cwd: repoRoot,
+    env,
+    keepLines: 200,
+    onLine: (line) => {
+      if (seen.length < 1000) seen.push(line);
+      for (const listener of listeners) listener(line);
+      for (const w of waiters) {
+        const m = line.match(w.pattern);
+        if (m) {
+          waiters.delete(w);
+          w.resolve(m);
+        }
+      }
+    },
+  });
+  let stopping = false;
+  let watched = false;
+  void proc.exited.then(({ code, signal }) => {
+    if (watched && !stopping) void abort(withTail(`the ${name} (pid ${proc.pid}) exited on its own (${code ?? signal})`, proc, 20), 1);
+  });
+  onCleanup(`the ${name} (pid ${proc.pid})`, async () => {
+    stopping = true;
+    await proc.stop({ signal: 'SIGTERM', graceMs: 15_000 });
+  });
+  return {
+    proc,
+    watch: () => {
+      watched = true;
+    },
+    onLine: (listener) => {
+      listeners.push(listener);
+    },
+    unlessExited: (ready) =>
+      Promise.race([
+        ready,
+        proc.exited.then(({ code, signal }) => {
+          throw new Error(withTail(`the ${name} exited (${code ?? signal}) while starting`, proc, 20));
+        }),
+      ]),
+    waitForLine(pattern, timeoutMs) {
+      for (const line of seen) {
+        const m = line.match(pattern);
+        if (m) return Promise.resolve(m);
+      }
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(withTail(`the ${name} printed no line matching ${pattern} within ${timeoutMs} ms`, proc, 20)));
+        }, timeoutMs);
+        const waiter = {
+          pattern,
+          resolve: (m: RegExpMatchArray) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        };
+        waiters.add(waiter);
+        void proc.exited.then(() => {
+          if (!waiters.delete(waiter)) return;
+          clearTimeout(timer);
+          reject(new Error(withTail(`the ${name} exited before printing ${pattern}`, proc, 20)));
+        });
+      });
+    },
+  };
+}
+
+/** Polls `url` until it answers 200 (the API's /healthz: PostgreSQL and Temporal both up). */
+export async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      await res.text();
+      if (res.status === 200) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > until) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (last: ${last})`);
+    await sleep(250);
+  }
+}
+
+/** A user of `role` with a bearer token, as a desk client signs in; the headers to send. */
+export async function signedInHeaders(db: Db, id: string, role: Role): Promise<Record<string, string>> {
+  await createUser(db, { id, displayName: `Bench ${role}`, role }, 'bench');
+  const { token } = await issueToken(db, id, 'npm run bench', 'bench');
+  return { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+}
+
+/**
+ * POST /complaints with an Idempotency-Key; what fails in transit (network, 5xx, 429) is sent again
+ * with the same key, up to `attempts` times, as a desk client would. Resolves with the 201's body and
+ * how many retries it took.
+ */
+export async function fileComplaint(
+  apiUrl: string,
+  headers: Record<string, string>,
+  key: string,
+  body: unknown,
+  attempts = 5,
+): Promise<{ complaintId: string; number: string; retries: number }> {
+  for (let attempt = 1; ; attempt++) {
+    let failure: string;
+    let retryable = true;
+    try {
+      const res = await fetch(`${apiUrl}/complaints`, {
+        method: 'POST',
+        headers: { ...headers, 'idempotency-key': key },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(60_000),
+      });
+      const text = await res.text();
+      if (res.status === 201 || res.status === 200) {
+        const { complaintId, number } = JSON.parse(text) as { complaintId: string; number: string };
+        return { complaintId, number, retries: attempt - 1 };
+      }
+      failure = `HTTP ${res.status} ${text.slice(0, 300)}`;
+      retryable = res.status >= 500 || res.status === 429;
+    } catch (err) {
+      failure = (err as Error).message;
+    }
+    if (!retryable || attempt >= attempts) throw new Error(attempt > 1 ? `${failure} (after ${attempt} attempts)` : failure);
+    await sleep(500 * attempt);
+  }
+}
+
+// ---- A process's memory and CPU (Linux /proc) -------------------------------------------------------
+
+export interface ProcMemory {
+  /** Resident set size now (VmRSS). */
+  rss: number;
+  /** The resident set's high-water mark since the process started (VmHWM). */
+  hwm: number;
+}
+
+/** VmRSS and VmHWM of `pid` in bytes; undefined when the process is gone (or no /proc). */
+export function procMemory(pid: number): ProcMemory | undefined {
+  let status: string;
+  try {
+    status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const kb = (field: string) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN) * 1024;
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+/** CPU seconds (user + system) `pid` has used so far; NaN when gone. */
+export function procCpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+export interface MemorySample extends ProcMemory {
+  /** ms since the sampler started. */
+  atMs: number;
+}
+
+export interface MemorySampler {
+  readonly samples: MemorySample[];
+  /** Reads now (besides the periodic samples) and keeps the reading. */
+  sample(): MemorySample | undefined;
+  /** The highest VmRSS sampled. */
+  peakRss(): number;
+  stop(): void;
+}
+
+/** Samples VmRSS and VmHWM of `pid` every `intervalMs` until stopped (or the process is gone). */
+export function startMemorySampler(pid: number, intervalMs = 1000): MemorySampler {
+  const started = performance.now();
+  const samples: MemorySample[] = [];
+  const sample = () => {
+    const m = procMemory(pid);
+    if (!m) return undefined;
+    const s = { ...m, atMs: performance.now() - started };
+    samples.push(s);
+    return s;
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  timer.unref();
+  onCleanup('the memory sampler', () => clearInterval(timer));
+  return {
+    samples,
+    sample,
+    peakRss: () => samples.reduce((max, s) => Math.max(max, s.rss), 0),
+    stop: () => clearInterval(timer),
+  };
+}
+
+/**
+ * Waits until `pid` uses less than `share` of one core over a `windowMs` window (its queued work done),
+ * or `timeoutMs` passes; resolves whether it went quiet.
+ */
+export async function waitForQuietProcess(pid: number, { share = 0.05, windowMs = 3000, timeoutMs = 300_000 } = {}): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  let before = procCpuSeconds(pid);
+  while (Date.now() < until) {
+    await sleep(windowMs);
+    const after = procCpuSeconds(pid);
+    if ((after - before) / (windowMs / 1000) < share) return true;
+    before = after;
+  }
+  return false;
+}
+
+// ---- Temporal histories: where the time went --------------------------------------------------------
+
+/** "seconds.nanos" of a protobuf Timestamp → epoch milliseconds. */
+export function protoTimestampMs(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  const s = ts?.seconds as number | { toNumber(): number } | undefined;
+  const seconds = typeof s === 'number' ? s : (s?.toNumber() ?? 0);
+  return seconds * 1000 + (ts?.nanos ?? 0) / 1e6;
+}
+
+/** A history event's type from its set attributes field (`timerFiredEventAttributes` → TimerFired), with the activity's name. */
+export function historyEventName(event: object): string {
+  const fields = event as Record<string, unknown>;
+  const key = Object.keys(fields).find((k) => k.endsWith('EventAttributes') && fields[k]);
+  if (!key) return 'event';
+  const name = key.replace(/EventAttributes$/, '');
+  const attrs = fields[key] as { activityType?: { name?: string }; markerName?: string };
+  const detail = attrs.activityType?.name ?? attrs.markerName;
+  return name[0]!.toUpperCase() + name.slice(1) + (detail ? ` (${detail})` : '');
 }
