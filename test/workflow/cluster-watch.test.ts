@@ -402,8 +402,8 @@ describe('QA’s decision', () => {
     expect(new Date(row.confirmed_at!).getTime()).toBe(confirmed.confirmed!.at);
 
     for (const m of members) {
+      await expect.poll(async () => (await signalsReceived(m, 'groupEventConfirmed')).length, { timeout: 10_000 }).toBe(1);
       const signals = await signalsReceived(m, 'groupEventConfirmed');
-      expect(signals, m.number).toHaveLength(1);
       expect(signals[0]).toMatchObject({ clusterAlertId: alert.id, day0: flaggedAt, confirmedBy: qa, confirmedAt: confirmed.confirmed!.at });
     }
     // The 12-hour notice and the 7-day investigation report, as children named by the alert.
@@ -427,10 +427,11 @@ describe('QA’s decision', () => {
     const late = await fileComplaint(dev, members[2].receivedAt + DAY);
     await reportMember(dev, late);
     await untilEvents(alert.id, 'members.flagged', 2);
-    expect(await signalsReceived(late, 'clusterFlagged')).toHaveLength(1);
+    // The watch writes its trail, then signals the member: the signals land a moment after the trail entry.
+    await expect.poll(async () => (await signalsReceived(late, 'clusterFlagged')).length, { timeout: 10_000 }).toBe(1);
     // Its day 0 is its joining of the group event: the company could not have known before.
+    await expect.poll(async () => (await signalsReceived(late, 'groupEventConfirmed')).length, { timeout: 10_000 }).toBe(1);
     const lateConfirmed = await signalsReceived(late, 'groupEventConfirmed');
-    expect(lateConfirmed).toHaveLength(1);
     const joinedAt = (await watch.query(clusterStateQuery)).alerts[0].members.find((m) => m.complaintId === late.complaintId)!.joinedAt;
     expect(lateConfirmed[0]).toMatchObject({ clusterAlertId: alert.id, day0: joinedAt, confirmedAt: confirmed.confirmed!.at });
     expect(joinedAt).toBeGreaterThan(flaggedAt);
