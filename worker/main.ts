@@ -2,16 +2,29 @@
  * The worker process: `npm run worker` (started for you by `npm start`).
  *
  * Tuning (env; unset → the default shown):
- *   WORKER_MAX_CACHED_WORKFLOWS            open complaints kept in memory between their workflow tasks
- *                                          (Temporal's sticky cache); 250
+ *   WORKER_MAX_CACHED_WORKFLOWS            complaints kept in memory between their workflow tasks
+ *                                          (Temporal's sticky cache) (100); the others are replayed
+ *                                          from their history when a timer or an action wakes them
  *   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS   workflow tasks run at once (40)
  *   WORKER_MAX_CONCURRENT_ACTIVITIES       activities run at once (100)
  *   WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES local activities run at once (100)
+ *   WORKER_WORKFLOW_TASK_POLLERS           workflow-task polls open at once (10)
+ *   WORKER_PROCESS_TUNING=off              keep the process as started (see "Memory" below)
  *   WORKER_MEMORY_REPORT_S                 every this many seconds, a `worker: memory` line: resident set,
  *                                          the main thread's V8 heap and the workflow thread's
  *   WORKER_WORKFLOW_BUNDLE                 a workflow bundle built ahead (bundleWorkflowCode); unset: the
  *                                          worker has one built by a child process at start
  * At start the worker prints the settings it runs with (the line starting `worker: settings`).
+ *
+ * Memory (`npm run bench -- --only memory`: 10,000 open complaints; the target is 500 MB resident). The
+ * SDK sizes the sticky cache from V8's heap limit (2,395 complaints with Node's 4 GB default, 1.6 GB
+ * resident); bundling the workflow code in this process leaves ~185 MB behind; and under an intake burst
+ * V8's young generation (two isolates: this thread and the workflow thread) and glibc's per-thread malloc
+ * arenas grow and keep what they took. Hence the cache default above, the bundle built by a child process,
+ * and settings that only take effect when a process starts: 4 MB semi-spaces, an old-generation cap of
+ * 192 MB + 0.5 MB per cached complaint, MALLOC_ARENA_MAX=2. Started without them, the worker replaces
+ * itself with the same program and them (process.execve: same pid, same output streams; Node ≥ 23.11).
+ * Flags already given (NODE_OPTIONS, node's arguments) and MALLOC_ARENA_MAX from the environment win.
  */
 import v8 from 'node:v8';
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel, type WorkerOptions } from '@temporalio/worker';
@@ -19,15 +32,8 @@ import { connect } from '../db/connect.js';
 import { dataConverterFromEnvOrExit } from './payload-codec.js';
 import { bundleWorkflowsInChildProcess, createComplaintWorker, describeWorkerSettings } from './worker.js';
 
-const temporalAddress = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
-const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
-const databaseUrl = process.env.DATABASE_URL;
-if (!databaseUrl) {
-  console.error('worker: DATABASE_URL is not set');
-  process.exit(2);
-}
-// Payloads hold personal data: encrypted with the key from PAYLOAD_KEYS / PAYLOAD_KEY_FILE (required).
-const dataConverter = dataConverterFromEnvOrExit('worker');
+/** The sticky cache's default size: what 10,000 open complaints within 500 MB allowed (see above). */
+const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 /** A whole number ≥ `min` from the environment, or undefined when unset; anything else stops the worker. */
 function envCount(name: string, min: number): number | undefined {
@@ -41,18 +47,44 @@ function envCount(name: string, min: number): number | undefined {
   return n;
 }
 
-const tuning: Partial<WorkerOptions> = {};
-// Open complaints sleep for days between actions: a small cache costs a replay when one wakes, while
-// the SDK's default (sized from the machine's memory: ~2,400 here) let the worker grow to 1.6 GB with
-// 10,000 open complaints against ~550 MB with 250 (`npm run bench -- --only memory`).
-const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
-tuning.maxCachedWorkflows = envCount('WORKER_MAX_CACHED_WORKFLOWS', 0) ?? DEFAULT_MAX_CACHED_WORKFLOWS;
+const maxCachedWorkflows = envCount('WORKER_MAX_CACHED_WORKFLOWS', 0) ?? DEFAULT_MAX_CACHED_WORKFLOWS;
+
+// ---- Memory settings that only a process start applies (see "Memory" above) ----------------------
+const TUNED_MARK = 'WORKER_PROCESS_TUNED';
+if (process.env.WORKER_PROCESS_TUNING !== 'off' && process.env[TUNED_MARK] !== '1') {
+  const given = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`.replaceAll('_', '-');
+  const flags = [
+    ['--max-semi-space-size', '4'],
+    ['--max-old-space-size', String(192 + Math.ceil(maxCachedWorkflows / 2))],
+  ]
+    .filter(([name]) => !given.includes(name!))
+    .map(([name, value]) => `${name}=${value}`);
+  const env = { ...process.env, [TUNED_MARK]: '1', MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX || '2' };
+  if (typeof process.execve === 'function') {
+    process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)], env);
+  }
+  console.error(`worker: Node.js ${process.version} cannot restart itself with its memory settings (process.execve, Node ≥ 23.11); running without them`);
+}
+
+const temporalAddress = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
+const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) {
+  console.error('worker: DATABASE_URL is not set');
+  process.exit(2);
+}
+// Payloads hold personal data: encrypted with the key from PAYLOAD_KEYS / PAYLOAD_KEY_FILE (required).
+const dataConverter = dataConverterFromEnvOrExit('worker');
+
+const tuning: Partial<WorkerOptions> = { maxCachedWorkflows };
 const maxWorkflowTasks = envCount('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 2);
 if (maxWorkflowTasks !== undefined) tuning.maxConcurrentWorkflowTaskExecutions = maxWorkflowTasks;
 const maxActivities = envCount('WORKER_MAX_CONCURRENT_ACTIVITIES', 1);
 if (maxActivities !== undefined) tuning.maxConcurrentActivityTaskExecutions = maxActivities;
 const maxLocalActivities = envCount('WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES', 1);
 if (maxLocalActivities !== undefined) tuning.maxConcurrentLocalActivityExecutions = maxLocalActivities;
+const workflowTaskPollers = envCount('WORKER_WORKFLOW_TASK_POLLERS', 2);
+if (workflowTaskPollers !== undefined) tuning.workflowTaskPollerBehavior = { type: 'simple-maximum', maximum: workflowTaskPollers };
 
 // The SDK's own messages (workflow bundling, state changes) at LOG_LEVEL, WARN unless asked.
 // Payloads are never logged: they hold complainants' personal data.
@@ -73,7 +105,11 @@ try {
 } finally {
   bundle.remove();
 }
-console.log(`worker: settings ${describeWorkerSettings(worker, v8.getHeapStatistics().heap_size_limit)}`);
+const nodeFlags = `${process.execArgv.filter((a) => a.startsWith('--max')).join(' ')} ${process.env.NODE_OPTIONS ?? ''}`.trim();
+console.log(
+  `worker: settings ${describeWorkerSettings(worker, v8.getHeapStatistics().heap_size_limit)}` +
+    ` nodeFlags=${JSON.stringify(nodeFlags)} MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? 'unset'}`,
+);
 console.log(`worker: polling task queue on ${temporalAddress} (namespace ${namespace})`);
 const memoryReportS = envCount('WORKER_MEMORY_REPORT_S', 1);
 if (memoryReportS !== undefined) {

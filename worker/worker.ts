@@ -68,6 +68,7 @@ export function describeWorkerSettings(worker: Worker, heapLimitBytes: number): 
     `maxConcurrentWorkflowTaskExecutions=${slots(o.tuner.workflowTaskSlotSupplier)}`,
     `maxConcurrentActivityTaskExecutions=${slots(o.tuner.activityTaskSlotSupplier)}`,
     `maxConcurrentLocalActivityExecutions=${slots(o.tuner.localActivityTaskSlotSupplier)}`,
+    `workflowTaskPollers=${o.workflowTaskPollerBehavior.type === 'simple-maximum' ? o.workflowTaskPollerBehavior.maximum : o.workflowTaskPollerBehavior.type}`,
     `reuseV8Context=${o.reuseV8Context}`,
     `workflowThreadPoolSize=${o.workflowThreadPoolSize}`,
     `v8HeapLimitMB=${Math.round(heapLimitBytes / 1024 / 1024)}`,

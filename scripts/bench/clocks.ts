@@ -26,6 +26,7 @@
  * time limit.
  */
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { connect, type Db } from '../../db/connect.js';
 import { savePolicy } from '../../db/reference-data.js';
@@ -44,7 +45,7 @@ import {
   percentile,
   positiveInt,
   printTable,
-  procCpuSeconds,
+  cpuByProcess,
   protoTimestampMs,
   readFlags,
   runAsProgram,
@@ -235,6 +236,8 @@ async function waitForBreaches(db: Db, ids: string[], expected: number, until: n
 
 /** Where one breach's time went, from its complaint's Temporal history (ms after the due time). */
 interface Trace {
+  /** When the server was to fire the timer: its TimerStarted event (the end of the workflow task that set it) + its duration. */
+  timerDue?: number;
   timerFired?: number;
   taskStarted?: number;
   writeStarted?: number;
@@ -245,11 +248,17 @@ interface Trace {
 
 async function traceBreach(client: Client, breach: Breach): Promise<Trace> {
   const history = await client.workflow.getHandle(breach.complaintId).fetchHistory();
-  const events = (history.events ?? []).map((e) => ({ at: protoTimestampMs(e.eventTime), what: historyEventName(e) }));
+  const raw = history.events ?? [];
+  const events = raw.map((e) => ({ at: protoTimestampMs(e.eventTime), what: historyEventName(e) }));
   const fired = events.findIndex((e) => e.what === 'TimerFired' && e.at >= breach.dueAt - 1000);
   const trace: Trace = { recorded: breach.recordedAt - breach.dueAt, events: [] };
   if (fired < 0) return trace;
   trace.timerFired = events[fired]!.at - breach.dueAt;
+  // The timer's own start: the server counts its duration from the end of the task that set it.
+  const startedId = String(raw[fired]!.timerFiredEventAttributes?.startedEventId ?? '');
+  const timerStarted = raw.find((e) => String(e.eventId ?? '') === startedId);
+  const timeout = timerStarted?.timerStartedEventAttributes?.startToFireTimeout;
+  if (timerStarted && timeout) trace.timerDue = protoTimestampMs(timerStarted.eventTime) + protoTimestampMs(timeout) - breach.dueAt;
   const after = events.slice(fired);
   const started = after.find((e) => e.what === 'WorkflowTaskStarted');
   if (started) trace.taskStarted = started.at - breach.dueAt;
@@ -262,6 +271,15 @@ async function traceBreach(client: Client, breach: Breach): Promise<Trace> {
     if (e.what === 'WorkflowTaskCompleted' && ++tasksDone === 2) break;
   }
   return trace;
+}
+
+/** This run's processes by what they are, for the CPU figures. */
+function classifyProcess(command: string): string | undefined {
+  if (command.includes('worker/main.ts')) return 'worker';
+  if (command.includes('api/main.ts')) return 'API';
+  if (command.includes('temporal') && command.includes('start-dev')) return 'Temporal';
+  if (/(^|\/)postgres(:| |$)/.test(command)) return 'PostgreSQL';
+  return undefined;
 }
 
 // ---- Main ----------------------------------------------------------------------------------------
@@ -312,14 +330,20 @@ async function main(settings: Settings): Promise<number> {
   const filedLate = filed.filter((c) => c.filedAt! > c.dueAt);
   log(`filed ${filed.length} in ${((filingEnded - filingStarted) / 1000).toFixed(0)} s; ${filingEnded < plan.t0 ? `${((plan.t0 - filingEnded) / 1000).toFixed(0)} s before T0` : 'AFTER T0'}`);
 
-  // The worker's CPU over the breach window (from T0 until the last breach is on record).
-  await sleep(Math.max(0, plan.t0 - 2000 - Date.now()));
-  const cpuBefore = procCpuSeconds(rig.workerPid);
-  const windowStarted = Date.now();
+  // CPU per process over each batch's window (from just before its first due time until its last breach is on record).
   const ids = filed.map((c) => c.complaintId!);
-  await waitForBreaches(rig.db, ids, ids.length, plan.t1 + 5 * MINUTE, log);
-  const workerCpuS = procCpuSeconds(rig.workerPid) - cpuBefore;
-  const windowS = (Date.now() - windowStarted) / 1000;
+  const windows: Array<{ name: string; seconds: number; cpu: Map<string, number> }> = [];
+  for (const name of ['spread', 'same second'] as const) {
+    const mine = filed.filter((c) => c.batch === name);
+    if (!mine.length) continue;
+    await sleep(Math.max(0, Math.min(...mine.map((c) => c.dueAt)) - 1000 - Date.now()));
+    const before = cpuByProcess(classifyProcess);
+    const started = Date.now();
+    const mineIds = mine.map((c) => c.complaintId!);
+    await waitForBreaches(rig.db, mineIds, mineIds.length, plan.t1 + 5 * MINUTE, (m) => log(`${name}: ${m}`));
+    const after = cpuByProcess(classifyProcess);
+    windows.push({ name, seconds: (Date.now() - started) / 1000, cpu: new Map([...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)])) });
+  }
   await sleep(3000); // late duplicates, if any, would show now
 
   const breaches = await readBreaches(rig.db, ids);
@@ -398,6 +422,7 @@ async function main(settings: Settings): Promise<number> {
       return `  ${name.padEnd(12)} ${label.padEnd(36)} ${xs.length ? q(xs) : '-'}${xs.length && xs.length < t.length ? ` (${xs.length} of ${t.length})` : ''}`;
     };
     stages.push(
+      stage('timer due (set at task end + duration)', (x) => x.timerDue),
       stage('timer fired', (x) => x.timerFired),
       stage('workflow task started', (x) => x.taskStarted),
       stage('write started (activity task)', (x) => x.writeStarted),
@@ -422,14 +447,11 @@ async function main(settings: Settings): Promise<number> {
         .join('\n'),
     );
   }
-  console.log(
-    [
-      '',
-      `Worker during the breaches: ${workerCpuS.toFixed(1)} CPU s over ${windowS.toFixed(0)} s (${((100 * workerCpuS) / Math.max(1, windowS)).toFixed(0)} % of a core); RSS peak of the run ${mb(rig.sampler.peakRss())}`,
-      '',
-      ...verdicts,
-    ].join('\n'),
-  );
+  console.log(['', `CPU while the breaches were recorded (% of one core; ${os.cpus().length} cores; the processes of this run only)`]
+    .concat(windows.map((w) => `  ${w.name.padEnd(12)} ${w.seconds.toFixed(1).padStart(5)} s   ` +
+      [...w.cpu].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${((100 * v) / Math.max(0.001, w.seconds)).toFixed(0)} %`).join(', ')))
+    .concat(`  worker RSS peak of the run: ${mb(rig.sampler.peakRss())}`, '', ...verdicts)
+    .join('\n'));
 
   const ok = notFiled === 0 && filedLate.length === 0 && missing.length === 0 && duplicated === 0 && otherKinds.length === 0 && wrongDue.length === 0;
   console.log(

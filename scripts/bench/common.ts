@@ -498,6 +498,62 @@ export function procCpuSeconds(pid: number): number {
   }
 }
 
+/** Pids of `pid`'s descendants (children, their children, …), from /proc; [] without /proc. */
+export function descendantPids(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    const child = Number(entry);
+    if (!Number.isInteger(child)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${child}/stat`, 'utf8');
+      parentOf.set(child, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const [child, parent] of parentOf) {
+      if (parent === p) {
+        out.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** Command line of `pid` (arguments joined by spaces); '' when gone. */
+export function procCommand(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * CPU seconds used so far by each of this process's descendants that `classify` names (by command line),
+ * summed per name, and by this process itself ('bench'). Processes that have exited are not counted.
+ */
+export function cpuByProcess(classify: (command: string) => string | undefined): Map<string, number> {
+  const out = new Map<string, number>([['bench', procCpuSeconds(process.pid)]]);
+  for (const pid of descendantPids(process.pid)) {
+    const name = classify(procCommand(pid));
+    if (!name) continue;
+    const cpu = procCpuSeconds(pid);
+    if (!Number.isNaN(cpu)) out.set(name, (out.get(name) ?? 0) + cpu);
+  }
+  return out;
+}
+
 export interface MemorySample extends ProcMemory {
   /** ms since the sampler started. */
   atMs: number;
