@@ -7,12 +7,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { Hono, type Context } from 'hono';
-import { type ComplaintInput, type ComplaintState, type FiledReceipt, type ComplaintView, escalateSignal, filedUpdate, stateQuery } from '../workflows/contract.js';
-import * as contract from '../workflows/contract.js';
+import { type ComplaintInput, type ComplaintState, type FiledReceipt, type ComplaintView, filedUpdate, stateQuery } from '../workflows/contract.js';
+import { ACTIONS, ACTION_TABLE, escalateSignal, rolesFor, toWorkflowArgs, updates, type ActionPath } from '../workflows/actions.js';
 import type { IntakeRecord, Role, Stage } from '../workflows/model.js';
 import type { complaint } from '../workflows/complaint.js';
 import { recordMediationOutcomeUpdate, recordSessionUpdate } from '../workflows/mediation.js';
-import { ACTION_RULES, refusalFor, type Action } from '../workflows/rules/permissions.js';
+import { refusalFor } from '../workflows/rules/permissions.js';
 import { allow, requireActor, type ActorEnv } from './actor.js';
 import type { ApiDeps } from './deps.js';
 import { NotConfirmedInTime, withinActionTimeout } from './deadline.js';
@@ -21,84 +21,19 @@ import { UUID, parseBody, parseListQuery } from './request.js';
 import { withIsoInstants } from './instants.js';
 import { holdsForLot } from './product-holds.js';
 import { toEventView, toRecord, toSummary } from './record.js';
-import {
-  actionSchemas,
-  createComplaintSchema,
-  escalationSchema,
-  listQuerySchema,
-  mediationOutcomeSchema,
-  mediationSessionSchema,
-  type ActionPath,
-  type CreateComplaintBody,
-} from './schemas.js';
+import { createComplaintSchema, listQuerySchema, mediationOutcomeSchema, mediationSessionSchema, type CreateComplaintBody } from './schemas.js';
 import { pageOf } from './cursor.js';
 import { fileIntakeCard } from '../db/intake-card.js';
 import { loadPolicy } from '../db/reference-data.js';
 
 type Ctx = Context<ActorEnv>;
-// Bodies are checked by the schemas here and again by the workflow's validators.
+// Bodies are checked by the table's schemas here and again by the workflow's validators.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyAction = UpdateDefinition<ComplaintState, [any]>;
 
-/** Each action path → the workflow update it sends. */
-const ACTION_UPDATES: Record<ActionPath, AnyAction> = {
-  'verify-complainant': contract.verifyComplainantUpdate,
-  'verify-item': contract.verifyItemUpdate,
-  contacts: contract.recordContactUpdate,
-  acknowledgement: contract.acknowledgeUpdate,
-  'complete-intake': contract.completeIntakeUpdate,
-  assessment: contract.assessUpdate,
-  responses: contract.respondUpdate,
-  findings: contract.recordFindingUpdate,
-  'root-cause': contract.setRootCauseUpdate,
-  'waive-investigation': contract.waiveInvestigationUpdate,
-  'await-customer': contract.awaitCustomerUpdate,
-  'customer-response': contract.customerRespondedUpdate,
-  'complete-investigation': contract.completeInvestigationUpdate,
-  remedy: contract.proposeRemedyUpdate,
-  'remedy-approval': contract.approveRemedyUpdate,
-  'customer-decision': contract.recordCustomerDecisionUpdate,
-  feedback: contract.recordFeedbackUpdate,
-  revisit: contract.recordRevisitUpdate,
-  withdrawal: contract.withdrawUpdate,
-  assignment: contract.reassignUpdate,
-  notes: contract.addNoteUpdate,
-  'breach-answers': contract.answerBreachUpdate,
-  reportability: contract.decideReportabilityUpdate,
-  'legal-closure': contract.closeLegalRouteUpdate,
-};
-
-/** Each action path → the workflow's action name, whose roles the edge enforces too (403 before the body is read). */
-const ACTION_OF_PATH: Record<ActionPath, Action[]> = {
-  'verify-complainant': ['verifyComplainant'],
-  'verify-item': ['verifyItem'],
-  contacts: ['recordContact'],
-  acknowledgement: ['acknowledge'],
-  'complete-intake': ['completeIntake'],
-  assessment: ['assess', 'reassess'],
-  responses: ['respond'],
-  findings: ['recordFinding'],
-  'root-cause': ['setRootCause'],
-  'waive-investigation': ['waiveInvestigation'],
-  'await-customer': ['awaitCustomer'],
-  'customer-response': ['customerResponded'],
-  'complete-investigation': ['completeInvestigation'],
-  remedy: ['proposeRemedy'],
-  'remedy-approval': ['approveRemedy'],
-  'customer-decision': ['recordCustomerDecision'],
-  feedback: ['recordFeedback'],
-  revisit: ['recordRevisit'],
-  withdrawal: ['withdraw'],
-  assignment: ['reassign'],
-  notes: ['addNote'],
-  'breach-answers': ['answerBreach'],
-  reportability: ['decideReportability'],
-  'legal-closure': ['closeLegalRoute'],
-};
-
 /** The roles that may take an action at some stage; the workflow checks the stage (and the role again). */
 export function rolesForActionPath(path: ActionPath): Role[] {
-  return [...new Set(ACTION_OF_PATH[path].flatMap((action) => ACTION_RULES[action].roles))];
+  return rolesFor(ACTION_TABLE.find((a) => a.path === path)!.name);
 }
 
 /** Instants travel as ISO strings in JSON and as epoch milliseconds inside the workflow. */
@@ -134,7 +69,7 @@ export function complaintRoutes(deps: ApiDeps) {
   const notFound = (c: Ctx) => problem(c, 404, 'notFound', 'No such complaint', 'no complaint with this id');
 
   // ---- File a complaint ----------------------------------------------------------------------
-  app.post('/', allow(...ACTION_RULES.verifyComplainant.roles), async (c) => {
+  app.post('/', allow(...rolesFor('verifyComplainant')), async (c) => {
     const actor = c.get('actor');
     const key = c.req.header('idempotency-key');
     if (key !== undefined && (key.length < 1 || key.length > 200)) {
@@ -328,13 +263,15 @@ export function complaintRoutes(deps: ApiDeps) {
   }
 
   // ---- Stage actions -------------------------------------------------------------------------
-  for (const [path, update] of Object.entries(ACTION_UPDATES) as Array<[ActionPath, AnyAction]>) {
-    app.post(`/:id/${path}`, allow(...rolesForActionPath(path)), async (c) => {
+  for (const action of ACTION_TABLE) {
+    if (action.message !== 'update') continue;
+    const update: AnyAction = updates[action.name];
+    app.post(`/:id/${action.path}`, allow(...rolesFor(action.name)), async (c) => {
       const id = c.req.param('id');
       if (!UUID.test(id)) return notFound(c);
-      const body = await parseBody(c, actionSchemas[path]);
+      const body = await parseBody(c, action.body);
       if (!body.ok) return body.response;
-      const args = { ...withInstants(body.value as Record<string, unknown>), actor: c.get('actor') };
+      const args = toWorkflowArgs(action.name, body.value, c.get('actor'));
       const updateId = c.req.header('idempotency-key');
       const known = await db.selectFrom('complaints').select(['id', 'stage']).where('id', '=', id).executeTakeFirst();
       if (!known) return notFound(c);
@@ -357,11 +294,11 @@ export function complaintRoutes(deps: ApiDeps) {
   }
 
   // ---- Escalation: a supervisor's signal -----------------------------------------------------
-  app.post('/:id/escalations', allow(...ACTION_RULES.escalate.roles), async (c) => {
+  app.post('/:id/escalations', allow(...rolesFor('escalate')), async (c) => {
     const id = c.req.param('id');
     if (!UUID.test(id)) return notFound(c);
     const actor = c.get('actor');
-    const body = await parseBody(c, escalationSchema);
+    const body = await parseBody(c, ACTIONS.escalate.body);
     if (!body.ok) return body.response;
     const row = await db.selectFrom('complaints').select(['stage']).where('id', '=', id).executeTakeFirst();
     if (!row) return notFound(c);
@@ -411,11 +348,4 @@ export function complaintRoutes(deps: ApiDeps) {
   });
 
   return app;
-}
-
-/** ISO instants in a body become epoch milliseconds for the workflow. */
-function withInstants(body: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...body };
-  if (typeof out.expectedResolutionBy === 'string') out.expectedResolutionBy = Date.parse(out.expectedResolutionBy);
-  return out;
 }

@@ -21,19 +21,22 @@ import { problemTypes } from './problems.js';
 import { HOLD_STATUSES, productHoldListQuerySchema, productHoldReleaseSchema, RELEASE_DECISIONS } from './product-holds.js';
 import { kpiQuerySchema, MAX_REPORT_DAYS } from './reports.js';
 import {
-  actionSchemas,
   calendarSchema,
   createComplaintSchema,
   escalationListQuerySchema,
-  escalationSchema,
   listQuerySchema,
   mediationOutcomeSchema,
   mediationSessionSchema,
   regulatoryListQuerySchema,
-  reportabilityFactsSchema,
   submissionSchema,
-  type ActionPath,
 } from './schemas.js';
+import { ACTIONS, ACTION_TABLE } from '../workflows/actions.js';
+import { reportabilityFactsSchema } from '../workflows/reportability-facts.js';
+
+const updateActions = ACTION_TABLE.filter((a) => a.message === 'update');
+type ActionPath = (typeof updateActions)[number]['path'];
+const actionSchemas = Object.fromEntries(updateActions.map((a) => [a.path, a.body])) as Record<ActionPath, z.ZodObject>;
+const escalationSchema = ACTIONS.escalate.body;
 
 // ---- The table's vocabulary ----------------------------------------------------------------------
 

@@ -14,7 +14,8 @@ import type { ApiDeps } from './deps.js';
 import { withIsoInstants } from './instants.js';
 import { problem } from './problems.js';
 import { parseBody, parseListQuery } from './request.js';
-import { regulatoryListQuerySchema, reportabilityFactsSchema, submissionSchema } from './schemas.js';
+import { reportabilityFactsSchema } from '../workflows/reportability-facts.js';
+import { regulatoryListQuerySchema, submissionSchema } from './schemas.js';
 import { z } from 'zod';
 
 const proposalSchema = z.strictObject({

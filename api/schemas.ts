@@ -16,12 +16,9 @@ import {
   SEVERITIES,
   STAGES,
 } from '../workflows/model.js';
-import { JURISDICTIONS, REPORTING_RULES } from '../workflows/rules/regulatory.js';
 
-const text = (max = 2000) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
-const optionalText = (max = 2000) => text(max).optional();
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(d)), 'not a real date');
-const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with offset, e.g. 2026-11-24T09:30:00+08:00' });
+import { JURISDICTION } from '../workflows/reportability-facts.js';
+import { countryCode, instant, isoDate, optionalText, text } from '../workflows/fields.js';
 
 export const complainantSchema = z.strictObject({
   name: text(200),
@@ -48,7 +45,7 @@ export const deviceSchema = z.strictObject({
 export const eventSchema = z.strictObject({
   occurredAt: instant.optional(),
   location: optionalText(500),
-  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 country code, e.g. CN').optional(),
+  country: countryCode.optional(),
   description: text(10_000),
   impactScope: optionalText(2000),
   patientHarmed: z.boolean(),
@@ -69,99 +66,6 @@ export const createComplaintSchema = z.strictObject({
   policyId: optionalText(100),
 });
 export type CreateComplaintBody = z.infer<typeof createComplaintSchema>;
-
-const score = z.number().int('must be a whole number').min(1, 'from 1 to 5').max(5, 'from 1 to 5');
-
-const JURISDICTION = z.enum(JURISDICTIONS as unknown as ['CN', 'US', 'EU']);
-export const reportabilityFactsSchema = z.strictObject({
-  eventCountry: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 country code, e.g. CN'),
-  outcome: z.enum(['death', 'serious_injury', 'could_cause_serious_injury_or_death', 'public_health_threat', 'non_serious']),
-  marketedIn: z.array(JURISDICTION).max(3),
-  reporterRole: z.enum(['manufacturer', 'user_facility', 'importer']).default('manufacturer'),
-  remedialActionNeeded: z.boolean().default(false),
-  fdaRequestedFiveDayReport: z.boolean().optional(),
-  unanticipatedSeriousDeterioration: z.boolean().optional(),
-  publicHealthThreat: z.boolean().optional(),
-  groupEvent: z.boolean().optional(),
-  trendIncrease: z.boolean().optional(),
-});
-
-export const reportabilitySchema = z.strictObject({
-  facts: reportabilityFactsSchema,
-  decisions: z
-    .array(
-      z.strictObject({
-        jurisdiction: JURISDICTION,
-        reportable: z.boolean(),
-        ruleId: z.enum(REPORTING_RULES.map((r) => r.id) as [string, ...string[]]).optional(),
-        reason: optionalText(),
-      }),
-    )
-    .max(3)
-    .optional(),
-  note: optionalText(),
-});
-
-/** One schema per stage action; the keys are the URL segments under /complaints/{id}/. */
-export const actionSchemas = {
-  'verify-complainant': z.strictObject({ method: text(200), note: optionalText() }),
-  'verify-item': z.strictObject({
-    checks: z.strictObject({
-      product: z.boolean(),
-      specification: z.boolean(),
-      lot: z.boolean(),
-      expiry: z.boolean(),
-      manufacturer: z.boolean(),
-    }),
-    note: optionalText(),
-  }),
-  contacts: z.strictObject({ channel: z.enum(CHANNELS), summary: text() }),
-  acknowledgement: z.strictObject({ channel: z.enum(CHANNELS), expectedResolutionBy: instant.optional() }),
-  'complete-intake': z.strictObject({}),
-  assessment: z.strictObject({
-    category: z.enum(CATEGORIES),
-    severity: z.enum(SEVERITIES),
-    patientSafety: z.boolean(),
-    suspectedAdverseEvent: z.boolean(),
-    reasonable: z.boolean(),
-    department: z.enum(DEPARTMENTS),
-    ownerId: text(100),
-    rationale: optionalText(),
-  }),
-  responses: z.strictObject({ channel: z.enum(CHANNELS), summary: text() }),
-  findings: z.strictObject({
-    department: z.enum(DEPARTMENTS),
-    summary: text(),
-    evidenceRefs: z.array(text(500)).max(50).default([]),
-  }),
-  'root-cause': z.strictObject({ cause: z.enum(ROOT_CAUSES), note: optionalText() }),
-  'waive-investigation': z.strictObject({ reason: text() }),
-  'await-customer': z.strictObject({ reason: text() }),
-  'customer-response': z.strictObject({ note: optionalText() }),
-  'complete-investigation': z.strictObject({}),
-  remedy: z.strictObject({ remedy: z.enum(REMEDIES), details: text() }),
-  'remedy-approval': z.strictObject({ approved: z.boolean(), note: optionalText() }),
-  'customer-decision': z.strictObject({ accepted: z.boolean(), note: optionalText() }),
-  feedback: z.strictObject({ satisfied: z.boolean(), score, comment: optionalText() }),
-  revisit: z.strictObject({ deviceWorking: z.boolean(), solvedAtRoot: z.boolean(), score, note: optionalText() }),
-  withdrawal: z.strictObject({ reason: text() }),
-  assignment: z.strictObject({ ownerId: text(100), department: z.enum(DEPARTMENTS).optional(), reason: text() }),
-  notes: z.strictObject({ text: text(10_000) }),
-  'breach-answers': z.strictObject({ clockId: text(100), response: text() }),
-  reportability: reportabilitySchema,
-  'legal-closure': z.strictObject({ outcome: text(500), note: optionalText() }),
-} as const;
-export type ActionPath = keyof typeof actionSchemas;
-
-export const escalationSchema = z.strictObject({
-  target: z.enum(ESCALATION_TARGETS),
-  reason: text(),
-  /** With target `regulator`: the reporting rule to start at once (e.g. `cn.serious`). */
-  ruleId: z.enum(REPORTING_RULES.map((r) => r.id) as [string, ...string[]]).optional(),
-  /** With target `mediation`: the mediation body, and the days it has (default 30). */
-  mediator: optionalText(200),
-  deadlineDays: z.number().int('must be a whole number').min(1).max(365).optional(),
-});
 
 export const mediationSessionSchema = z.strictObject({ heldAt: instant, summary: text() });
 export const mediationOutcomeSchema = z.strictObject({

@@ -23,40 +23,14 @@ import type { RetryPolicy, UpdateDefinition } from '@temporalio/common';
 import type { ComplaintActivities } from '../activities/index.js';
 import {
   REFUSAL,
-  acknowledgeUpdate,
-  addNoteUpdate,
-  answerBreachUpdate,
-  approveRemedyUpdate,
-  assessUpdate,
-  awaitCustomerUpdate,
   calendarCorrectedSignal,
-  closeLegalRouteUpdate,
   clusterFlaggedSignal,
-  decideReportabilityUpdate,
   groupEventConfirmedSignal,
   productHoldReleasedSignal,
-  completeIntakeUpdate,
-  completeInvestigationUpdate,
-  customerRespondedUpdate,
-  escalateSignal,
   filedUpdate,
-  proposeRemedyUpdate,
-  reassignUpdate,
-  recordContactUpdate,
-  recordCustomerDecisionUpdate,
-  recordFeedbackUpdate,
-  recordFindingUpdate,
-  recordRevisitUpdate,
-  respondUpdate,
-  setRootCauseUpdate,
   stateQuery,
-  verifyComplainantUpdate,
-  verifyItemUpdate,
-  waiveInvestigationUpdate,
-  withdrawUpdate,
   type Acting,
   type ComplaintEvent,
-  type DecideReportability,
   type Escalation,
   type EscalationLevel,
   type JurisdictionDecision,
@@ -65,6 +39,7 @@ import {
   type ComplaintState,
   type ComplaintView,
 } from './contract.js';
+import { escalateSignal, updates, type ActionArgs } from './actions.js';
 import { FINAL_STAGES, ROLES, SYSTEM_ACTOR, type Actor, type Stage } from './model.js';
 import { whatIsAwaited } from './awaiting.js';
 import type { BusinessCalendar } from './rules/calendar.js';
@@ -497,7 +472,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
 
   // Intake
   onAction(
-    verifyComplainantUpdate,
+    updates.verifyComplainant,
     'verifyComplainant',
     (a) => requireText(a.method, 'method'),
     (a, at) => {
@@ -506,7 +481,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     },
   );
   onAction(
-    verifyItemUpdate,
+    updates.verifyItem,
     'verifyItem',
     (a) => {
       if (!a.checks || typeof a.checks !== 'object') refuse(REFUSAL.invalid, 'checks are required');
@@ -517,7 +492,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     },
   );
   onAction(
-    recordContactUpdate,
+    updates.recordContact,
     'recordContact',
     (a) => requireText(a.summary, 'summary'),
     (a, at) => {
@@ -529,7 +504,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     },
   );
   onAction(
-    acknowledgeUpdate,
+    updates.acknowledge,
     'acknowledge',
     (a) => {
       if (state.intake.acknowledgedAt !== undefined) refuse(REFUSAL.illegalTransition, 'the acknowledgement was already sent');
@@ -558,7 +533,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     return clock.dueAt;
   }
   onAction(
-    completeIntakeUpdate,
+    updates.completeIntake,
     'completeIntake',
     () => {
       const missing: string[] = [];
@@ -575,7 +550,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
 
   // Assessment, and re-assessment by a supervisor later on
   onAction(
-    assessUpdate,
+    updates.assess,
     () => (state.stage === 'assessment' ? 'assess' : 'reassess'),
     (a) => {
       requireText(a.ownerId, 'ownerId');
@@ -630,7 +605,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     },
   );
   onAction(
-    respondUpdate,
+    updates.respond,
     'respond',
     (a) => requireText(a.summary, 'summary'),
     (a, at) => {
@@ -644,7 +619,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
 
   // Investigation
   onAction(
-    recordFindingUpdate,
+    updates.recordFinding,
     'recordFinding',
     (a) => {
       requireText(a.summary, 'summary');
@@ -658,7 +633,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     },
   );
   onAction(
-    setRootCauseUpdate,
+    updates.setRootCause,
     'setRootCause',
     (a) => requireText(a.cause, 'cause'),
     (a, at) => {
@@ -667,7 +642,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     },
   );
   onAction(
-    waiveInvestigationUpdate,
+    updates.waiveInvestigation,
     'waiveInvestigation',
     (a) => {
       requireText(a.reason, 'reason');
@@ -680,7 +655,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     },
   );
   onAction(
-    awaitCustomerUpdate,
+    updates.awaitCustomer,
     'awaitCustomer',
     (a) => {
       requireText(a.reason, 'reason');
@@ -709,7 +684,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     emit(actor, 'customer.responded', { note, resumedClocks });
   }
   onAction(
-    customerRespondedUpdate,
+    updates.customerResponded,
     'customerResponded',
     () => {
       if (!state.awaitingCustomer) refuse(REFUSAL.illegalTransition, 'the customer is not being awaited');
@@ -717,7 +692,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     (a, at) => resumeClocks(a.actor, a.note, at),
   );
   onAction(
-    completeInvestigationUpdate,
+    updates.completeInvestigation,
     'completeInvestigation',
     () => {
       const inv = state.investigation;
@@ -734,7 +709,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
 
   // Resolution
   onAction(
-    proposeRemedyUpdate,
+    updates.proposeRemedy,
     'proposeRemedy',
     (a) => {
       requireText(a.remedy, 'remedy');
@@ -749,7 +724,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     },
   );
   onAction(
-    approveRemedyUpdate,
+    updates.approveRemedy,
     'approveRemedy',
     () => {
       const proposal = state.resolution.proposal;
@@ -765,7 +740,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     },
   );
   onAction(
-    recordCustomerDecisionUpdate,
+    updates.recordCustomerDecision,
     'recordCustomerDecision',
     () => {
       if (!state.resolution.proposal?.approval?.approved) {
@@ -794,7 +769,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
 
   // Feedback: satisfied goes on to the revisit; dissatisfied reopens the investigation
   onAction(
-    recordFeedbackUpdate,
+    updates.recordFeedback,
     'recordFeedback',
     (a) => requireScore(a.score),
     (a, at) => {
@@ -826,7 +801,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     begin('resolution', at, state.reopenCount + 1);
   }
   onAction(
-    recordRevisitUpdate,
+    updates.recordRevisit,
     'recordRevisit',
     (a) => {
       requireScore(a.score);
@@ -858,7 +833,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
 
   // Any stage
   onAction(
-    withdrawUpdate,
+    updates.withdraw,
     'withdraw',
     (a) => requireText(a.reason, 'reason'),
     (a, at) => {
@@ -870,7 +845,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     },
   );
   onAction(
-    reassignUpdate,
+    updates.reassign,
     'reassign',
     (a) => {
       requireText(a.ownerId, 'ownerId');
@@ -883,7 +858,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     },
   );
   onAction(
-    addNoteUpdate,
+    updates.addNote,
     'addNote',
     (a) => requireText(a.text, 'text'),
     (a) => emit(a.actor, 'note.added', { text: a.text }),
@@ -933,7 +908,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
   }
 
   /** The officer's decision checked against the rules' proposal; a departure needs a reason. */
-  function reportabilityDecision(a: DecideReportability): Omit<ReportabilityDecision, 'by' | 'at'> {
+  function reportabilityDecision(a: ActionArgs<'decideReportability'>): Omit<ReportabilityDecision, 'by' | 'at'> {
     if (!a.facts || typeof a.facts !== 'object') refuse(REFUSAL.invalid, 'facts are required');
     const facts: ReportabilityFacts = { ...a.facts, companyAwareAt: state.receivedAt, distributorAwareAt };
     let proposals;
@@ -970,7 +945,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
   }
 
   onAction(
-    decideReportabilityUpdate,
+    updates.decideReportability,
     'decideReportability',
     (a) => void reportabilityDecision(a),
     (a, at) => {
@@ -1068,7 +1043,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
   });
 
   onAction(
-    answerBreachUpdate,
+    updates.answerBreach,
     'answerBreach',
     (a) => {
       requireText(a.response, 'response');
@@ -1151,7 +1126,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
   });
 
   onAction(
-    closeLegalRouteUpdate,
+    updates.closeLegalRoute,
     'closeLegalRoute',
     (a) => requireText(a.outcome, 'outcome'),
     (a, at) => {

@@ -4,6 +4,7 @@
  * with their payloads. The API imports these very objects, so both sides speak one language.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ReportabilityFactsInput } from './reportability-facts.js';
 import type {
   Actor,
   Category,
@@ -106,19 +107,8 @@ export interface Escalation extends Signature {
 export const ESCALATION_LEVELS = ['supervisor', 'qa', 'management'] as const;
 export type EscalationLevel = (typeof ESCALATION_LEVELS)[number];
 
-/** The facts the reportability rules need; awareness comes from the complaint's own record. */
-export interface ReportabilityFactsInput {
-  eventCountry: string;
-  outcome: EventOutcome;
-  marketedIn: Jurisdiction[];
-  reporterRole: ReporterRole;
-  remedialActionNeeded: boolean;
-  fdaRequestedFiveDayReport?: boolean;
-  unanticipatedSeriousDeterioration?: boolean;
-  publicHealthThreat?: boolean;
-  groupEvent?: boolean;
-  trendIncrease?: boolean;
-}
+/** The facts the reportability rules need come as QA sends them; awareness from the complaint's own record. */
+export type { ReportabilityFactsInput };
 
 export interface JurisdictionDecision {
   jurisdiction: Jurisdiction;
@@ -235,84 +225,11 @@ export interface FiledReceipt {
   requestId: string;
 }
 
-// ---- Intake ---------------------------------------------------------------------------------
-export type VerifyComplainant = Acting & { method: string; note?: string };
-export type VerifyItem = Acting & { checks: ItemChecks; note?: string };
-export type RecordContact = Acting & { channel: Channel; summary: string };
-export type Acknowledge = Acting & { channel: Channel; expectedResolutionBy?: number };
-export type CompleteIntake = Acting;
-// ---- Assessment ----------------------------------------------------------------------------
-export type Assess = Acting & Omit<Assessment, 'by' | 'at' | 'priority'>;
-export type Respond = Acting & { channel: Channel; summary: string };
-// ---- Investigation -------------------------------------------------------------------------
-export type RecordFinding = Acting & { department: Department; summary: string; evidenceRefs: string[] };
-export type SetRootCause = Acting & { cause: RootCause; note?: string };
-export type WaiveInvestigation = Acting & { reason: string };
-export type AwaitCustomer = Acting & { reason: string };
-export type CustomerResponded = Acting & { note?: string };
-export type CompleteInvestigation = Acting;
-// ---- Resolution ----------------------------------------------------------------------------
-export type ProposeRemedy = Acting & { remedy: Remedy; details: string };
-export type ApproveRemedy = Acting & { approved: boolean; note?: string };
-export type RecordCustomerDecision = Acting & { accepted: boolean; note?: string };
-// ---- Feedback and revisit ------------------------------------------------------------------
-export type RecordFeedback = Acting & { satisfied: boolean; score: number; comment?: string };
-export type RecordRevisit = Acting & { deviceWorking: boolean; solvedAtRoot: boolean; score: number; note?: string };
-// ---- Any stage -----------------------------------------------------------------------------
-export type Withdraw = Acting & { reason: string };
-export type Reassign = Acting & { ownerId: string; department?: Department; reason: string };
-export type AddNote = Acting & { text: string };
-
+/**
+ * The actions people take (their payloads, updates and the escalation signal) are declared in
+ * workflows/actions.ts, one entry each; the messages below are the workflow's own.
+ */
 export const filedUpdate = defineUpdate<FiledReceipt>('filed');
-export const verifyComplainantUpdate = defineUpdate<ComplaintState, [VerifyComplainant]>('verifyComplainant');
-export const verifyItemUpdate = defineUpdate<ComplaintState, [VerifyItem]>('verifyItem');
-export const recordContactUpdate = defineUpdate<ComplaintState, [RecordContact]>('recordContact');
-export const acknowledgeUpdate = defineUpdate<ComplaintState, [Acknowledge]>('acknowledge');
-export const completeIntakeUpdate = defineUpdate<ComplaintState, [CompleteIntake]>('completeIntake');
-export const assessUpdate = defineUpdate<ComplaintState, [Assess]>('assess');
-export const respondUpdate = defineUpdate<ComplaintState, [Respond]>('respond');
-export const recordFindingUpdate = defineUpdate<ComplaintState, [RecordFinding]>('recordFinding');
-export const setRootCauseUpdate = defineUpdate<ComplaintState, [SetRootCause]>('setRootCause');
-export const waiveInvestigationUpdate = defineUpdate<ComplaintState, [WaiveInvestigation]>('waiveInvestigation');
-export const awaitCustomerUpdate = defineUpdate<ComplaintState, [AwaitCustomer]>('awaitCustomer');
-export const customerRespondedUpdate = defineUpdate<ComplaintState, [CustomerResponded]>('customerResponded');
-export const completeInvestigationUpdate = defineUpdate<ComplaintState, [CompleteInvestigation]>(
-  'completeInvestigation',
-);
-export const proposeRemedyUpdate = defineUpdate<ComplaintState, [ProposeRemedy]>('proposeRemedy');
-export const approveRemedyUpdate = defineUpdate<ComplaintState, [ApproveRemedy]>('approveRemedy');
-export const recordCustomerDecisionUpdate = defineUpdate<ComplaintState, [RecordCustomerDecision]>(
-  'recordCustomerDecision',
-);
-export const recordFeedbackUpdate = defineUpdate<ComplaintState, [RecordFeedback]>('recordFeedback');
-export const recordRevisitUpdate = defineUpdate<ComplaintState, [RecordRevisit]>('recordRevisit');
-export const withdrawUpdate = defineUpdate<ComplaintState, [Withdraw]>('withdraw');
-export const reassignUpdate = defineUpdate<ComplaintState, [Reassign]>('reassign');
-export const addNoteUpdate = defineUpdate<ComplaintState, [AddNote]>('addNote');
-
-/** QA decides, per jurisdiction, whether the event is reportable; again when the facts change. */
-export type DecideReportability = Acting & { facts: ReportabilityFactsInput; decisions?: JurisdictionDecision[]; note?: string };
-export const decideReportabilityUpdate = defineUpdate<ComplaintState, [DecideReportability]>('decideReportability');
-
-/** The supervisor answers a breach (what is being done about it), which stops it going up to management. */
-export type AnswerBreach = Acting & { clockId: string; response: string };
-export const answerBreachUpdate = defineUpdate<ComplaintState, [AnswerBreach]>('answerBreach');
-
-/** A supervisor's escalation: recorded at once, whatever the stage (the API refuses closed cases). */
-export type Escalate = Acting & {
-  target: EscalationTarget;
-  reason: string;
-  /** Regulator escalations may name the report to start at once (jurisdiction's rule). */
-  ruleId?: string;
-  /** Mediation escalations: the mediation body, and days until its deadline (default 30). */
-  mediator?: string;
-  deadlineDays?: number;
-};
-
-/** The legal route has ended (judgment, settlement in court, claim dropped): the case closes. */
-export type CloseLegalRoute = Acting & { outcome: string; note?: string };
-export const closeLegalRouteUpdate = defineUpdate<ComplaintState, [CloseLegalRoute]>('closeLegalRoute');
-export const escalateSignal = defineSignal<[Escalate]>('escalate');
 
 /** An admin corrected a business calendar: open clocks on it are recomputed from their start. */
 export type CalendarCorrected = Acting & { calendar: BusinessCalendar; reason: string };

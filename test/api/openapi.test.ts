@@ -19,7 +19,8 @@ import { z } from 'zod';
 import { docsRoutes, DOCS_ASSETS } from '../../api/docs.js';
 import { API_ROUTES, buildOpenApiDocument, CODEC_ROUTES, DOCUMENT_DEPRECATED_ACTOR_HEADERS, ERROR_STATUSES, TAGS, type DocumentedRoute } from '../../api/openapi.js';
 import { rolesForActionPath } from '../../api/complaints.js';
-import { actionSchemas } from '../../api/schemas.js';
+import { ACTION_TABLE } from '../../workflows/actions.js';
+const actionSchemas = Object.fromEntries(ACTION_TABLE.filter((a) => a.message === 'update').map((a) => [a.path, a.body])) as Record<string, z.ZodObject>;
 import { ROLES } from '../../workflows/model.js';
 import { ACTION_RULES } from '../../workflows/rules/permissions.js';
 import { as, startApiHarness, type ApiHarness, type Json } from '../support/api.js';
@@ -262,7 +263,7 @@ describe('the document', () => {
       const op = operationOf('post', `/complaints/{id}/${path}`);
       const rule = ACTION_RULES[op.operationId as keyof typeof ACTION_RULES];
       expect(rule, path).toBeDefined();
-      expect([...op['x-roles']].sort(), path).toEqual([...rolesForActionPath(path)].sort());
+      expect([...op['x-roles']].sort(), path).toEqual([...rolesForActionPath(path as never)].sort());
       expect(op.description, path).toContain(rule.stages.join(', '));
       expect(op.parameters.map((p: Doc) => inlineRefs(p).name), path).toContain('Idempotency-Key');
       expect(requestSchemaOf('post', `/complaints/{id}/${path}`), path).toEqual(

@@ -11,6 +11,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { Db } from '../../db/connect.js';
 import type { complaint } from '../../workflows/complaint.js';
 import * as c from '../../workflows/contract.js';
+import { escalateSignal, updates, type ActionArgs } from '../../workflows/actions.js';
 import type { Actor, IntakeRecord } from '../../workflows/model.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { SAMPLE_INTAKE } from './intake.js';
@@ -32,7 +33,7 @@ export interface IntakeOptions {
   /** What the first contact with the complainant was about. */
   contactSummary?: string;
   /** Acknowledge the complaint (by this channel) before completing intake. */
-  acknowledgeBy?: c.Acknowledge['channel'];
+  acknowledgeBy?: ActionArgs<'acknowledge'>['channel'];
 }
 
 export interface TimeSkippingSuite {
@@ -87,13 +88,13 @@ export function useTimeSkippingSuite(options: { taskQueue: string; setup?: (db: 
       return { handle, receivedAt };
     },
     async throughIntake(handle, { method = 'x', contactSummary = 'x', acknowledgeBy }: IntakeOptions = {}) {
-      await handle.executeUpdate(c.verifyComplainantUpdate, { args: [{ actor: AGENT, method }] });
-      await handle.executeUpdate(c.verifyItemUpdate, {
+      await handle.executeUpdate(updates.verifyComplainant, { args: [{ actor: AGENT, method }] });
+      await handle.executeUpdate(updates.verifyItem, {
         args: [{ actor: AGENT, checks: { product: true, specification: true, lot: true, expiry: true, manufacturer: true } }],
       });
-      await handle.executeUpdate(c.recordContactUpdate, { args: [{ actor: AGENT, channel: 'phone', summary: contactSummary }] });
-      if (acknowledgeBy) await handle.executeUpdate(c.acknowledgeUpdate, { args: [{ actor: AGENT, channel: acknowledgeBy }] });
-      return handle.executeUpdate(c.completeIntakeUpdate, { args: [{ actor: AGENT }] });
+      await handle.executeUpdate(updates.recordContact, { args: [{ actor: AGENT, channel: 'phone', summary: contactSummary }] });
+      if (acknowledgeBy) await handle.executeUpdate(updates.acknowledge, { args: [{ actor: AGENT, channel: acknowledgeBy }] });
+      return handle.executeUpdate(updates.completeIntake, { args: [{ actor: AGENT }] });
     },
   };
   return suite;

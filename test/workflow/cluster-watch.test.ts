@@ -20,6 +20,7 @@ import {
   type clusterWatch,
 } from '../../workflows/cluster-watch.js';
 import * as c from '../../workflows/contract.js';
+import { escalateSignal, updates, type ActionArgs } from '../../workflows/actions.js';
 import type { Actor } from '../../workflows/model.js';
 import { startDevServerSuite, type DevServerSuite } from '../support/dev-server.js';
 import { SAMPLE_INTAKE } from '../support/intake.js';
@@ -277,7 +278,7 @@ describe('a possible group event', () => {
     const dev = device();
     const t0 = Date.now() - 3 * DAY;
     const members = [await fileComplaint(dev, t0), await fileComplaint(dev, t0 + DAY), await fileComplaint(dev, t0 + 2 * DAY)];
-    await members[0].handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'complainant settled it' }] });
+    await members[0].handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'complainant settled it' }] });
     await members[0].handle.result();
     for (const m of members) await reportMember(dev, m);
     await expect.poll(async () => (await alertsOf(dev)).length, { timeout: 15_000 }).toBe(1);

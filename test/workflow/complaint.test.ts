@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CHINA_MAINLAND } from '../../db/reference/calendars.js';
 import { savePolicy } from '../../db/reference-data.js';
 import * as c from '../../workflows/contract.js';
+import { escalateSignal, updates, type ActionArgs } from '../../workflows/actions.js';
 import type { Actor } from '../../workflows/model.js';
 import { addWorkingTime, workingTimeBetween } from '../../workflows/rules/calendar.js';
 import { DEFAULT_POLICY } from '../../workflows/rules/sla-policy.js';
@@ -46,19 +47,19 @@ const assessment = {
 } as const;
 
 async function throughInvestigation(handle: Handle) {
-  await handle.executeUpdate(c.assessUpdate, { args: [{ actor: agent, ...assessment }] });
-  await handle.executeUpdate(c.respondUpdate, { args: [{ actor: handler, channel: 'phone', summary: 'advised a workaround' }] });
-  await handle.executeUpdate(c.recordFindingUpdate, {
+  await handle.executeUpdate(updates.assess, { args: [{ actor: agent, ...assessment }] });
+  await handle.executeUpdate(updates.respond, { args: [{ actor: handler, channel: 'phone', summary: 'advised a workaround' }] });
+  await handle.executeUpdate(updates.recordFinding, {
     args: [{ actor: handler, department: 'quality', summary: 'occlusion sensor drift', evidenceRefs: ['lab-77'] }],
   });
-  await handle.executeUpdate(c.setRootCauseUpdate, { args: [{ actor: handler, cause: 'manufacturing' }] });
-  return handle.executeUpdate(c.completeInvestigationUpdate, { args: [{ actor: handler }] });
+  await handle.executeUpdate(updates.setRootCause, { args: [{ actor: handler, cause: 'manufacturing' }] });
+  return handle.executeUpdate(updates.completeInvestigation, { args: [{ actor: handler }] });
 }
 
 async function throughResolution(handle: Handle) {
-  await handle.executeUpdate(c.proposeRemedyUpdate, { args: [{ actor: agent, remedy: 'replacement', details: 'replace the pump' }] });
-  await handle.executeUpdate(c.approveRemedyUpdate, { args: [{ actor: supervisor, approved: true }] });
-  return handle.executeUpdate(c.recordCustomerDecisionUpdate, { args: [{ actor: agent, accepted: true }] });
+  await handle.executeUpdate(updates.proposeRemedy, { args: [{ actor: agent, remedy: 'replacement', details: 'replace the pump' }] });
+  await handle.executeUpdate(updates.approveRemedy, { args: [{ actor: supervisor, approved: true }] });
+  return handle.executeUpdate(updates.recordCustomerDecision, { args: [{ actor: agent, accepted: true }] });
 }
 
 async function storedEvents(complaintId: string) {
@@ -75,18 +76,18 @@ describe('a complaint through all six stages', () => {
     expect(state.stage).toBe('resolution');
     state = await throughResolution(handle);
     expect(state.stage).toBe('feedback');
-    state = await handle.executeUpdate(c.recordFeedbackUpdate, { args: [{ actor: agent, satisfied: true, score: 5 }] });
+    state = await handle.executeUpdate(updates.recordFeedback, { args: [{ actor: agent, satisfied: true, score: 5 }] });
     expect(state.stage).toBe('revisit');
     expect(state.revisit?.due).toBe(false);
 
     // The revisit waits its period (7 days by default) on a timer.
     const early = await refusal(
-      handle.executeUpdate(c.recordRevisitUpdate, { args: [{ actor: agent, deviceWorking: true, solvedAtRoot: true, score: 5 }] }),
+      handle.executeUpdate(updates.recordRevisit, { args: [{ actor: agent, deviceWorking: true, solvedAtRoot: true, score: 5 }] }),
     );
     expect(early.type).toBe(c.REFUSAL.illegalTransition);
     await suite.env.sleep(7 * DAY + HOUR);
     expect((await handle.query(c.stateQuery)).revisit?.due).toBe(true);
-    state = await handle.executeUpdate(c.recordRevisitUpdate, {
+    state = await handle.executeUpdate(updates.recordRevisit, {
       args: [{ actor: agent, deviceWorking: true, solvedAtRoot: true, score: 5 }],
     });
     expect(state.stage).toBe('closed');
@@ -149,12 +150,12 @@ describe('SLA clocks', () => {
     expect(stored.filter((e) => e.action === 'clock.breached' && (e.data as { clockId: string }).clockId === 'firstContact')).toHaveLength(1);
 
     // Contact made late: recorded, but the outcome stays a breach, and no second breach event.
-    const afterContact = await handle.executeUpdate(c.recordContactUpdate, { args: [{ actor: agent, channel: 'phone', summary: 'finally reached' }] });
+    const afterContact = await handle.executeUpdate(updates.recordContact, { args: [{ actor: agent, channel: 'phone', summary: 'finally reached' }] });
     const late = afterContact.clocks.find((k) => k.id === 'firstContact')!;
     expect(late.status).toBe('breached');
     expect(late.metAt).toBeGreaterThan(due);
     expect((await handle.query(c.stateQuery)).history.filter((e) => e.action === 'clock.breached' && e.data.clockId === 'firstContact')).toHaveLength(1);
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
     await handle.result();
     await recordHistory(handle, 'breached-then-withdrawn');
   });
@@ -162,10 +163,10 @@ describe('SLA clocks', () => {
   it('pauses the service clocks while the customer is awaited and adds back only the time paused', async () => {
     const { handle, receivedAt } = await file();
     await throughIntake(handle);
-    let state = await handle.executeUpdate(c.assessUpdate, { args: [{ actor: agent, ...assessment, severity: 'major' }] });
+    let state = await handle.executeUpdate(updates.assess, { args: [{ actor: agent, ...assessment, severity: 'major' }] });
     const runningBefore = state.clocks.filter((k) => k.status === 'running').map((k) => k.id).sort();
     expect(runningBefore).toContain('resolution');
-    state = await handle.executeUpdate(c.awaitCustomerUpdate, { args: [{ actor: handler, reason: 'waiting for the returned sample' }] });
+    state = await handle.executeUpdate(updates.awaitCustomer, { args: [{ actor: handler, reason: 'waiting for the returned sample' }] });
     const pausedAt = state.awaitingCustomer!.at;
     expect(state.clocks.filter((k) => k.status === 'paused').map((k) => k.id).sort()).toEqual(runningBefore);
 
@@ -175,7 +176,7 @@ describe('SLA clocks', () => {
     expect(state.clocks.filter((k) => k.status === 'paused').map((k) => k.id).sort()).toEqual(runningBefore);
     expect(state.breached).toBe(false);
 
-    state = await handle.executeUpdate(c.customerRespondedUpdate, { args: [{ actor: handler, note: 'sample arrived' }] });
+    state = await handle.executeUpdate(updates.customerResponded, { args: [{ actor: handler, note: 'sample arrived' }] });
     const resumedAt = (await handle.query(c.stateQuery)).history.findLast((e) => e.action === 'customer.responded')!.at;
     const resolution = state.clocks.find((k) => k.id === 'resolution')!;
     expect(resolution.status).toBe('running');
@@ -185,25 +186,25 @@ describe('SLA clocks', () => {
     const byCategory = receivedAt + 24 * HOUR + (resumedAt - pausedAt);
     const bySeverity = addWorkingTime(CHINA_MAINLAND, receivedAt, 24 * HOUR + workingTimeBetween(CHINA_MAINLAND, pausedAt, resumedAt).ms).at;
     expect(resolution.dueAt).toBe(Math.min(byCategory, bySeverity));
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
   });
 
   it('re-assessment recomputes the open clocks from their start and puts the change on record', async () => {
     const { handle, receivedAt } = await file();
     await throughIntake(handle);
-    let state = await handle.executeUpdate(c.assessUpdate, { args: [{ actor: agent, ...assessment, category: 'order_logistics' }] });
+    let state = await handle.executeUpdate(updates.assess, { args: [{ actor: agent, ...assessment, category: 'order_logistics' }] });
     const before = state.clocks.find((k) => k.id === 'resolution')!; // 5 working days (no category target)
     expect(before.dueAt).toBe(addWorkingTime(CHINA_MAINLAND, receivedAt, 5 * 8 * HOUR).at);
-    const refused = await refusal(handle.executeUpdate(c.assessUpdate, { args: [{ actor: agent, ...assessment }] }));
+    const refused = await refusal(handle.executeUpdate(updates.assess, { args: [{ actor: agent, ...assessment }] }));
     expect(refused.type).toBe(c.REFUSAL.forbidden);
-    state = await handle.executeUpdate(c.assessUpdate, { args: [{ actor: supervisor, ...assessment, category: 'after_sales_service' }] });
+    state = await handle.executeUpdate(updates.assess, { args: [{ actor: supervisor, ...assessment, category: 'after_sales_service' }] });
     const after = state.clocks.find((k) => k.id === 'resolution')!; // 2 working days
     expect(after.startedAt).toBe(receivedAt);
     expect(after.dueAt).toBe(addWorkingTime(CHINA_MAINLAND, receivedAt, 2 * 8 * HOUR).at);
     const recomputed = (await handle.query(c.stateQuery)).history.findLast((e) => e.action === 'clocks.recomputed')!;
     expect(recomputed.actor).toEqual(supervisor);
     expect(recomputed.data.changed).toContainEqual({ clockId: 'resolution', from: before.dueAt, to: after.dueAt });
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
   });
 
   it('a corrected calendar (a new holiday) moves the open clocks and says why', async () => {
@@ -213,13 +214,13 @@ describe('SLA clocks', () => {
     const days = Array.from({ length: 14 }, (_, i) => new Date(receivedAt + i * DAY).toLocaleDateString('en-CA', { timeZone: 'Asia/Shanghai' }));
     const corrected = { ...CHINA_MAINLAND, holidays: [...new Set([...CHINA_MAINLAND.holidays, ...days])].sort(), coverage: { from: '2026-01-01', to: '2030-12-31' } };
     await handle.signal(c.calendarCorrectedSignal, { actor: { id: 'admin-1', role: 'admin' }, calendar: corrected, reason: 'extra holidays announced' });
-    const state = await handle.executeUpdate(c.addNoteUpdate, { args: [{ actor: agent, text: 'checking' }] });
+    const state = await handle.executeUpdate(updates.addNote, { args: [{ actor: agent, text: 'checking' }] });
     const after = state.clocks.find((k) => k.id === 'firstContact')!;
     expect(after.dueAt).toBe(addWorkingTime(corrected, receivedAt, 4 * HOUR).at);
     expect(after.dueAt).toBeGreaterThan(before.dueAt);
     const event = (await handle.query(c.stateQuery)).history.findLast((e) => e.action === 'clocks.recomputed')!;
     expect(String(event.data.reason)).toContain('extra holidays announced');
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
   });
 });
 
@@ -229,7 +230,7 @@ describe('reopening, withdrawal and refusals', () => {
     await throughIntake(handle);
     await throughInvestigation(handle);
     await throughResolution(handle);
-    let state = await handle.executeUpdate(c.recordFeedbackUpdate, {
+    let state = await handle.executeUpdate(updates.recordFeedback, {
       args: [{ actor: agent, satisfied: false, score: 2, comment: 'pump alarms again' }],
     });
     expect(state.stage).toBe('investigation');
@@ -238,17 +239,17 @@ describe('reopening, withdrawal and refusals', () => {
     expect(state.clocks.find((k) => k.id === 'resolution#2')?.status).toBe('running');
     expect(state.investigation.findings).toHaveLength(1); // earlier findings stay on file
     // The second round goes through to closure as well.
-    await handle.executeUpdate(c.recordFindingUpdate, {
+    await handle.executeUpdate(updates.recordFinding, {
       args: [{ actor: handler, department: 'service', summary: 'firmware fault confirmed', evidenceRefs: [] }],
     });
-    await handle.executeUpdate(c.completeInvestigationUpdate, { args: [{ actor: handler }] });
+    await handle.executeUpdate(updates.completeInvestigation, { args: [{ actor: handler }] });
     await throughResolution(handle);
-    state = await handle.executeUpdate(c.recordFeedbackUpdate, { args: [{ actor: agent, satisfied: true, score: 4 }] });
+    state = await handle.executeUpdate(updates.recordFeedback, { args: [{ actor: agent, satisfied: true, score: 4 }] });
     expect(state.stage).toBe('revisit');
     expect(state.clocks.find((k) => k.id === 'resolution#2')?.status).toBe('met');
     const row = await suite.database.db.selectFrom('complaints').select(['reopen_count', 'stage']).where('id', '=', handle.workflowId).executeTakeFirstOrThrow();
     expect(row).toEqual({ reopen_count: 1, stage: 'revisit' });
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
     await handle.result();
     await recordHistory(handle, 'reopened-then-withdrawn');
   });
@@ -256,7 +257,7 @@ describe('reopening, withdrawal and refusals', () => {
   it('withdrawal ends the case at any stage, with its reason, and stops its clocks', async () => {
     const { handle } = await file();
     await throughIntake(handle);
-    const state = await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'complainant resolved it with the hospital' }] });
+    const state = await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'complainant resolved it with the hospital' }] });
     expect(state.stage).toBe('withdrawn');
     expect(state.withdrawal?.reason).toBe('complainant resolved it with the hospital');
     expect(state.clocks.filter((k) => k.status === 'running' || k.status === 'paused')).toEqual([]);
@@ -269,12 +270,12 @@ describe('reopening, withdrawal and refusals', () => {
     const { handle } = await file();
     const before = await handle.query(c.stateQuery);
     const cases: Array<[() => Promise<unknown>, string, string]> = [
-      [() => handle.executeUpdate(c.completeIntakeUpdate, { args: [{ actor: agent }] }), c.REFUSAL.illegalTransition, 'missing complainant verification, item verification, first contact'],
-      [() => handle.executeUpdate(c.approveRemedyUpdate, { args: [{ actor: supervisor, approved: true }] }), c.REFUSAL.illegalTransition, 'not allowed in stage intake'],
-      [() => handle.executeUpdate(c.verifyComplainantUpdate, { args: [{ actor: handler, method: 'x' }] }), c.REFUSAL.forbidden, 'needs the role agent or supervisor'],
-      [() => handle.executeUpdate(c.verifyComplainantUpdate, { args: [{ actor: agent, method: '  ' }] }), c.REFUSAL.invalid, 'method is required'],
-      [() => handle.executeUpdate(c.addNoteUpdate, { args: [{ actor: { id: '', role: 'agent' }, text: 'x' }] }), c.REFUSAL.invalid, 'actor must have an id'],
-      [() => handle.executeUpdate(c.customerRespondedUpdate, { args: [{ actor: agent }] }), c.REFUSAL.illegalTransition, 'not allowed in stage intake'],
+      [() => handle.executeUpdate(updates.completeIntake, { args: [{ actor: agent }] }), c.REFUSAL.illegalTransition, 'missing complainant verification, item verification, first contact'],
+      [() => handle.executeUpdate(updates.approveRemedy, { args: [{ actor: supervisor, approved: true }] }), c.REFUSAL.illegalTransition, 'not allowed in stage intake'],
+      [() => handle.executeUpdate(updates.verifyComplainant, { args: [{ actor: handler, method: 'x' }] }), c.REFUSAL.forbidden, 'needs the role agent or supervisor'],
+      [() => handle.executeUpdate(updates.verifyComplainant, { args: [{ actor: agent, method: '  ' }] }), c.REFUSAL.invalid, 'method is required'],
+      [() => handle.executeUpdate(updates.addNote, { args: [{ actor: { id: '', role: 'agent' }, text: 'x' }] }), c.REFUSAL.invalid, 'actor must have an id'],
+      [() => handle.executeUpdate(updates.customerResponded, { args: [{ actor: agent }] }), c.REFUSAL.illegalTransition, 'not allowed in stage intake'],
     ];
     for (const [act, type, reason] of cases) {
       const failure = await refusal(act());
@@ -284,34 +285,34 @@ describe('reopening, withdrawal and refusals', () => {
     const after = await handle.query(c.stateQuery);
     expect(after.lastSeq).toBe(before.lastSeq);
     expect(after.stage).toBe('intake');
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
   });
 
   it('a waived investigation needs a reason and a supervisor or QA officer, and skips to resolution', async () => {
     const { handle } = await file();
     await throughIntake(handle);
-    await handle.executeUpdate(c.assessUpdate, { args: [{ actor: agent, ...assessment, category: 'communication' }] });
-    expect((await refusal(handle.executeUpdate(c.completeInvestigationUpdate, { args: [{ actor: handler }] }))).message).toContain('or a waiver');
-    expect((await refusal(handle.executeUpdate(c.waiveInvestigationUpdate, { args: [{ actor: handler, reason: 'x' }] }))).type).toBe(c.REFUSAL.forbidden);
-    let state = await handle.executeUpdate(c.waiveInvestigationUpdate, {
+    await handle.executeUpdate(updates.assess, { args: [{ actor: agent, ...assessment, category: 'communication' }] });
+    expect((await refusal(handle.executeUpdate(updates.completeInvestigation, { args: [{ actor: handler }] }))).message).toContain('or a waiver');
+    expect((await refusal(handle.executeUpdate(updates.waiveInvestigation, { args: [{ actor: handler, reason: 'x' }] }))).type).toBe(c.REFUSAL.forbidden);
+    let state = await handle.executeUpdate(updates.waiveInvestigation, {
       args: [{ actor: { id: 'qa-zhao', role: 'qa' }, reason: 'same root cause as CAPA-12, already investigated' }],
     });
     expect(state.investigation.waiver).toMatchObject({ reason: 'same root cause as CAPA-12, already investigated', by: { id: 'qa-zhao' } });
     expect(state.clocks.find((k) => k.id === 'preliminaryVerification')?.status).toBe('cancelled');
-    state = await handle.executeUpdate(c.completeInvestigationUpdate, { args: [{ actor: handler }] });
+    state = await handle.executeUpdate(updates.completeInvestigation, { args: [{ actor: handler }] });
     expect(state.stage).toBe('resolution');
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
   });
 
   it('escalations are recorded and mark the case for mediation or the regulator', async () => {
     const { handle } = await file();
-    await handle.signal(c.escalateSignal, { actor: supervisor, target: 'mediation', reason: 'customer rejected two remedies' });
-    await handle.signal(c.escalateSignal, { actor: supervisor, target: 'regulator', reason: 'possible serious injury' });
-    const state = await handle.executeUpdate(c.addNoteUpdate, { args: [{ actor: agent, text: 'escalated by supervisor' }] });
+    await handle.signal(escalateSignal, { actor: supervisor, target: 'mediation', reason: 'customer rejected two remedies' });
+    await handle.signal(escalateSignal, { actor: supervisor, target: 'regulator', reason: 'possible serious injury' });
+    const state = await handle.executeUpdate(updates.addNote, { args: [{ actor: agent, text: 'escalated by supervisor' }] });
     expect(state.marks).toMatchObject({ mediation: true, regulator: true });
     expect(state.escalations.map((e) => e.target)).toEqual(['mediation', 'regulator']);
     const row = await suite.database.db.selectFrom('complaints').select(['marked_for_mediation', 'marked_for_regulator']).where('id', '=', handle.workflowId).executeTakeFirstOrThrow();
     expect(row).toEqual({ marked_for_mediation: true, marked_for_regulator: true });
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
   });
 });

@@ -6,6 +6,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import * as c from '../../workflows/contract.js';
+import { escalateSignal, updates, type ActionArgs } from '../../workflows/actions.js';
 import { recordMediationOutcomeUpdate, recordSessionUpdate, type mediation } from '../../workflows/mediation.js';
 import type { Actor } from '../../workflows/model.js';
 import { recordHistory } from '../support/history.js';
@@ -23,17 +24,17 @@ async function disputed(): Promise<Handle> {
   const { handle } = await suite.fileComplaint();
   const act = <A>(update: UpdateDefinition<c.ComplaintState, [A]>, args: A) => handle.executeUpdate(update, { args: [args] });
   await suite.throughIntake(handle);
-  await act(c.assessUpdate, { actor: agent, category: 'after_sales_service', severity: 'general', patientSafety: false, suspectedAdverseEvent: false, reasonable: true, department: 'service', ownerId: handler.id });
-  await act(c.waiveInvestigationUpdate, { actor: supervisor, reason: 'service dispute only' });
-  await act(c.completeInvestigationUpdate, { actor: handler });
-  await act(c.proposeRemedyUpdate, { actor: agent, remedy: 'repair', details: 'repair at our cost' });
-  await act(c.approveRemedyUpdate, { actor: supervisor, approved: true });
-  await act(c.recordCustomerDecisionUpdate, { actor: agent, accepted: false, note: 'wants a refund' });
+  await act(updates.assess, { actor: agent, category: 'after_sales_service', severity: 'general', patientSafety: false, suspectedAdverseEvent: false, reasonable: true, department: 'service', ownerId: handler.id });
+  await act(updates.waiveInvestigation, { actor: supervisor, reason: 'service dispute only' });
+  await act(updates.completeInvestigation, { actor: handler });
+  await act(updates.proposeRemedy, { actor: agent, remedy: 'repair', details: 'repair at our cost' });
+  await act(updates.approveRemedy, { actor: supervisor, approved: true });
+  await act(updates.recordCustomerDecision, { actor: agent, accepted: false, note: 'wants a refund' });
   return handle;
 }
 
 async function startMediation(handle: Handle, deadlineDays = 30) {
-  await handle.signal(c.escalateSignal, { actor: supervisor, target: 'mediation', reason: 'customer rejects the repair', mediator: 'City consumer association', deadlineDays });
+  await handle.signal(escalateSignal, { actor: supervisor, target: 'mediation', reason: 'customer rejects the repair', mediator: 'City consumer association', deadlineDays });
   await expect.poll(async () => (await handle.query(c.stateQuery)).stage).toBe('mediation');
   const state = await handle.query(c.stateQuery);
   return { state, mediationHandle: suite.env.client.workflow.getHandle<typeof mediation>(state.mediation!.mediationId) };
@@ -60,9 +61,9 @@ describe('mediation', () => {
     expect(after.resolution.agreed).toMatchObject({ remedy: 'refund', details: '50 % refund and a loan device' });
     expect(after.mediation?.outcome).toBe('settled');
     expect(after.history.some((e) => e.action === 'mediation.settled')).toBe(true);
-    const done = await handle.executeUpdate(c.recordFeedbackUpdate, { args: [{ actor: agent, satisfied: true, score: 4 }] });
+    const done = await handle.executeUpdate(updates.recordFeedback, { args: [{ actor: agent, satisfied: true, score: 4 }] });
     expect(done.stage).toBe('revisit');
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
   });
 
   it('failed: the legal route, marked, until a supervisor closes it with the outcome', async () => {
@@ -77,9 +78,9 @@ describe('mediation', () => {
     await expect
       .poll(async () => (await suite.database.db.selectFrom('complaints').select('stage').where('id', '=', handle.workflowId).executeTakeFirstOrThrow()).stage)
       .toBe('legal');
-    const byAgent = await handle.executeUpdate(c.closeLegalRouteUpdate, { args: [{ actor: agent, outcome: 'x' }] }).catch((e: unknown) => e);
+    const byAgent = await handle.executeUpdate(updates.closeLegalRoute, { args: [{ actor: agent, outcome: 'x' }] }).catch((e: unknown) => e);
     expect(byAgent).toBeInstanceOf(WorkflowUpdateFailedError);
-    const closed = await handle.executeUpdate(c.closeLegalRouteUpdate, { args: [{ actor: supervisor, outcome: 'court dismissed the claim', note: 'case 2026-123' }] });
+    const closed = await handle.executeUpdate(updates.closeLegalRoute, { args: [{ actor: supervisor, outcome: 'court dismissed the claim', note: 'case 2026-123' }] });
     expect(closed.stage).toBe('closed');
     expect(closed.legal).toMatchObject({ outcome: 'court dismissed the claim', closedBy: supervisor });
     expect(await handle.result()).toMatchObject({ stage: 'closed' });
@@ -93,6 +94,6 @@ describe('mediation', () => {
     await suite.env.sleep(11 * DAY);
     await expect.poll(async () => (await handle.query(c.stateQuery)).stage).toBe('legal');
     expect((await handle.query(c.stateQuery)).mediation?.outcome).toBe('timed_out');
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'claim dropped' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'claim dropped' }] });
   });
 });

@@ -8,6 +8,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { CHINA_MAINLAND, US_FEDERAL } from '../../db/reference/calendars.js';
 import * as c from '../../workflows/contract.js';
+import { escalateSignal, updates, type ActionArgs } from '../../workflows/actions.js';
 import type { Actor } from '../../workflows/model.js';
 import { recordSubmissionUpdate, reportStateQuery, type regulatoryReport } from '../../workflows/regulatory-report.js';
 import { reportDue, reportingRule } from '../../workflows/rules/regulatory.js';
@@ -27,7 +28,7 @@ const suite = useTimeSkippingSuite({ taskQueue: 'regulatory-tests' });
 async function assessedComplaint(): Promise<{ handle: Handle; receivedAt: number }> {
   const { handle, receivedAt } = await suite.fileComplaint({ intake: { ...SAMPLE_INTAKE, event: { ...SAMPLE_INTAKE.event, patientHarmed: true } } });
   await suite.throughIntake(handle, { method: 'hospital switchboard', contactSummary: 'called back' });
-  await handle.executeUpdate(c.assessUpdate, {
+  await handle.executeUpdate(updates.assess, {
     args: [{ actor: agent, category: 'product_performance', severity: 'major', patientSafety: true, suspectedAdverseEvent: true, reasonable: true, department: 'quality', ownerId: 'handler-chen' }],
   });
   return { handle, receivedAt };
@@ -55,9 +56,9 @@ describe('QA decides; the report runs on its own legal clock', () => {
   it('a serious injury in China: 20 days from day 0, a reminder at half time, a breach alert, then the submission', async () => {
     const { handle, receivedAt } = await assessedComplaint();
     expect((await handle.query(c.stateQuery)).awaiting).toContain("QA's reportability decision (patient safety or a suspected adverse event)");
-    expect((await refusal(handle.executeUpdate(c.decideReportabilityUpdate, { args: [{ actor: agent, facts: seriousInjuryInChina }] }))).type).toBe(c.REFUSAL.forbidden);
+    expect((await refusal(handle.executeUpdate(updates.decideReportability, { args: [{ actor: agent, facts: seriousInjuryInChina }] }))).type).toBe(c.REFUSAL.forbidden);
 
-    const decided = await handle.executeUpdate(c.decideReportabilityUpdate, { args: [{ actor: qa, facts: seriousInjuryInChina }] });
+    const decided = await handle.executeUpdate(updates.decideReportability, { args: [{ actor: qa, facts: seriousInjuryInChina }] });
     const decision = decided.regulatory.decisions[0];
     expect(decision.decided.map((d) => [d.jurisdiction, d.reportable, d.ruleId])).toEqual([
       ['CN', true, 'cn.serious'],
@@ -94,7 +95,7 @@ describe('QA decides; the report runs on its own legal clock', () => {
     expect(state.history.find((e) => e.action === 'regulatory.submitted')?.data).toMatchObject({ reference: 'NMPA-2026-0042', late: true });
     const row = await suite.database.db.selectFrom('regulatory_reports').selectAll().where('report_id', '=', reportId).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'submitted', submission_reference: 'NMPA-2026-0042', jurisdiction: 'CN', rule_id: 'cn.serious' });
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
     await handle.result();
     await recordHistory(handle, 'reportable-serious-injury-then-withdrawn');
     await recordHistory(handleReport, 'regulatory-report-cn-serious-late');
@@ -102,9 +103,9 @@ describe('QA decides; the report runs on its own legal clock', () => {
 
   it('new facts (the injury was a death) tighten the clock to 7 days from the original day 0', async () => {
     const { handle, receivedAt } = await assessedComplaint();
-    await handle.executeUpdate(c.decideReportabilityUpdate, { args: [{ actor: qa, facts: seriousInjuryInChina }] });
+    await handle.executeUpdate(updates.decideReportability, { args: [{ actor: qa, facts: seriousInjuryInChina }] });
     await suite.env.sleep(3 * DAY);
-    await handle.executeUpdate(c.decideReportabilityUpdate, { args: [{ actor: qa, facts: { ...seriousInjuryInChina, outcome: 'death' }, note: 'patient died on day 3' }] });
+    await handle.executeUpdate(updates.decideReportability, { args: [{ actor: qa, facts: { ...seriousInjuryInChina, outcome: 'death' }, note: 'patient died on day 3' }] });
     const reportId = `${handle.workflowId}:report:cn.serious`;
     const tightened = reportDue(reportingRule('cn.death'), receivedAt, calendars)!.dueAt;
     await expect.poll(async () => (await (await report(reportId)).query(reportStateQuery)).ruleId).toBe('cn.death');
@@ -114,16 +115,16 @@ describe('QA decides; the report runs on its own legal clock', () => {
     expect(reportState.events.find((e) => e.action === 'tightened')?.data).toMatchObject({ from: 'cn.serious', to: 'cn.death', reason: 'facts changed: patient died on day 3' });
     await expect.poll(async () => (await handle.query(c.stateQuery)).history.some((e) => e.action === 'regulatory.tightened')).toBe(true);
     await (await report(reportId)).executeUpdate(recordSubmissionUpdate, { args: [{ actor: qa, reference: 'NMPA-DEATH-1' }] });
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
   });
 
   it('an officer departing from the proposal must say why; the override is on record', async () => {
     const { handle } = await assessedComplaint();
     const facts = { ...seriousInjuryInChina, eventCountry: 'US', marketedIn: ['CN', 'US'] as c.ReportabilityFactsInput['marketedIn'] };
-    const noReason = await refusal(handle.executeUpdate(c.decideReportabilityUpdate, { args: [{ actor: qa, facts, decisions: [{ jurisdiction: 'US', reportable: false }] }] }));
+    const noReason = await refusal(handle.executeUpdate(updates.decideReportability, { args: [{ actor: qa, facts, decisions: [{ jurisdiction: 'US', reportable: false }] }] }));
     expect(noReason.type).toBe(c.REFUSAL.invalid);
     expect(noReason.message).toContain('needs a reason');
-    const state = await handle.executeUpdate(c.decideReportabilityUpdate, {
+    const state = await handle.executeUpdate(updates.decideReportability, {
       args: [{ actor: qa, facts, decisions: [{ jurisdiction: 'US', reportable: false, reason: 'not our device: a competitor’s pump was in use' }] }],
     });
     const us = state.regulatory.decisions[0].decided.find((d) => d.jurisdiction === 'US')!;
@@ -132,42 +133,42 @@ describe('QA decides; the report runs on its own legal clock', () => {
     // CN (overseas serious injury, marketed in CN) still proposed and started.
     await expect.poll(async () => (await handle.query(c.stateQuery)).regulatory.reports.map((r) => r.ruleId)).toEqual(['cn.overseas']);
     await (await report(`${handle.workflowId}:report:cn.overseas`)).executeUpdate(recordSubmissionUpdate, { args: [{ actor: qa, reference: 'NMPA-OS-1' }] });
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
   });
 
   it('new information after a filed US report starts the 30-day supplemental clock (803.56)', async () => {
     const { handle } = await assessedComplaint();
     const facts: c.ReportabilityFactsInput = { eventCountry: 'US', outcome: 'serious_injury', marketedIn: ['US'], reporterRole: 'manufacturer', remedialActionNeeded: false };
-    await handle.executeUpdate(c.decideReportabilityUpdate, { args: [{ actor: qa, facts }] });
+    await handle.executeUpdate(updates.decideReportability, { args: [{ actor: qa, facts }] });
     const first = `${handle.workflowId}:report:us.803.50`;
     await expect.poll(async () => (await handle.query(c.stateQuery)).regulatory.reports[0]?.status).toBe('open');
     await (await report(first)).executeUpdate(recordSubmissionUpdate, { args: [{ actor: qa, reference: 'MDR-3001' }] });
     await expect.poll(async () => (await handle.query(c.stateQuery)).regulatory.reports[0].status).toBe('submitted');
     await suite.env.sleep(10 * DAY);
     const infoAt = await suite.env.currentTimeMs();
-    await handle.executeUpdate(c.decideReportabilityUpdate, { args: [{ actor: qa, facts, note: 'lab report on the returned pump' }] });
+    await handle.executeUpdate(updates.decideReportability, { args: [{ actor: qa, facts, note: 'lab report on the returned pump' }] });
     const supplemental = `${handle.workflowId}:report:us.803.56:1`;
     await expect.poll(async () => (await handle.query(c.stateQuery)).regulatory.reports.find((r) => r.reportId === supplemental)?.status).toBe('open');
     const reportState = await (await report(supplemental)).query(reportStateQuery);
     expect(reportState.day0).toBeGreaterThanOrEqual(infoAt);
     expect(reportState.dueAt).toBe(reportDue(reportingRule('us.803.56'), reportState.day0, calendars)!.dueAt);
     await (await report(supplemental)).executeUpdate(recordSubmissionUpdate, { args: [{ actor: qa, reference: 'MDR-3001-S1' }] });
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
   });
 });
 
 describe('the law’s clock never pauses', () => {
   it('keeps running while the service clocks wait for the customer, and outlives a withdrawal until filed', async () => {
     const { handle, receivedAt } = await assessedComplaint();
-    await handle.executeUpdate(c.decideReportabilityUpdate, { args: [{ actor: qa, facts: { ...seriousInjuryInChina, outcome: 'death' } }] });
-    await handle.executeUpdate(c.awaitCustomerUpdate, { args: [{ actor: agent, reason: 'waiting for the family to return the device' }] });
+    await handle.executeUpdate(updates.decideReportability, { args: [{ actor: qa, facts: { ...seriousInjuryInChina, outcome: 'death' } }] });
+    await handle.executeUpdate(updates.awaitCustomer, { args: [{ actor: agent, reason: 'waiting for the family to return the device' }] });
     await suite.env.sleep(8 * DAY);
     const state = await handle.query(c.stateQuery);
     expect(state.clocks.filter((k) => k.status === 'paused').length).toBeGreaterThan(0);
     expect(state.regulatory.reports[0]).toMatchObject({ ruleId: 'cn.death', status: 'overdue', dueAt: reportDue(reportingRule('cn.death'), receivedAt, calendars)!.dueAt });
 
     // Withdrawn by the complainant: the complaint's workflow stays until the report is filed.
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'family withdrew the complaint' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'family withdrew the complaint' }] });
     expect((await handle.describe()).status.name).toBe('RUNNING');
     await (await report(`${handle.workflowId}:report:cn.death`)).executeUpdate(recordSubmissionUpdate, { args: [{ actor: qa, reference: 'NMPA-D-77' }] });
     expect(await handle.result()).toMatchObject({ stage: 'withdrawn' });
@@ -175,13 +176,13 @@ describe('the law’s clock never pauses', () => {
 
   it('a supervisor’s regulator escalation naming the rule starts that report at once', async () => {
     const { handle, receivedAt } = await assessedComplaint();
-    await handle.signal(c.escalateSignal, { actor: supervisor, target: 'regulator', reason: 'hospital says a second patient was hurt', ruleId: 'eu.87.3' });
+    await handle.signal(escalateSignal, { actor: supervisor, target: 'regulator', reason: 'hospital says a second patient was hurt', ruleId: 'eu.87.3' });
     await expect.poll(async () => (await handle.query(c.stateQuery)).regulatory.reports[0]?.status).toBe('open');
     const state = await handle.query(c.stateQuery);
     expect(state.regulatory.reports[0]).toMatchObject({ ruleId: 'eu.87.3', jurisdiction: 'EU', dueAt: reportDue(reportingRule('eu.87.3'), receivedAt, calendars)!.dueAt });
     expect(state.escalations.find((e) => e.target === 'regulator')?.level).toBe('qa');
     await (await report(`${handle.workflowId}:report:eu.87.3`)).executeUpdate(recordSubmissionUpdate, { args: [{ actor: qa, reference: 'EUDAMED-1' }] });
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
   });
 });
 
@@ -197,33 +198,33 @@ describe('escalation levels', () => {
     expect(state.escalations).toContainEqual(expect.objectContaining({ level: 'management', reason: 'breach of firstContact unanswered' }));
     expect(state.history.filter((e) => e.action === 'escalated' && e.data.level === 'management' && e.data.clockId === 'firstContact')).toHaveLength(1);
     // Too late to answer it now: it has gone up already.
-    const late = await refusal(handle.executeUpdate(c.answerBreachUpdate, { args: [{ actor: supervisor, clockId: 'firstContact', response: 'calling now' }] }));
+    const late = await refusal(handle.executeUpdate(updates.answerBreach, { args: [{ actor: supervisor, clockId: 'firstContact', response: 'calling now' }] }));
     expect(late.type).toBe(c.REFUSAL.illegalTransition);
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
   });
 
   it('a breach the supervisor answers in time stays with the supervisor', async () => {
     const handle = await filed();
     const firstContact = (await handle.query(c.stateQuery)).clocks.find((k) => k.id === 'firstContact')!;
     await suite.env.sleep(firstContact.dueAt - (await suite.env.currentTimeMs()) + 60_000);
-    expect((await refusal(handle.executeUpdate(c.answerBreachUpdate, { args: [{ actor: agent, clockId: 'firstContact', response: 'x' }] }))).type).toBe(c.REFUSAL.forbidden);
-    const answered = await handle.executeUpdate(c.answerBreachUpdate, { args: [{ actor: supervisor, clockId: 'firstContact', response: 'agent off sick; I am calling the hospital now' }] });
+    expect((await refusal(handle.executeUpdate(updates.answerBreach, { args: [{ actor: agent, clockId: 'firstContact', response: 'x' }] }))).type).toBe(c.REFUSAL.forbidden);
+    const answered = await handle.executeUpdate(updates.answerBreach, { args: [{ actor: supervisor, clockId: 'firstContact', response: 'agent off sick; I am calling the hospital now' }] });
     expect(answered.breachFollowUps.find((f) => f.clockId === 'firstContact')?.answeredAt).toBeDefined();
     await suite.env.sleep(DAY);
     const state = await handle.query(c.stateQuery);
     expect(state.escalations.filter((e) => e.level === 'management' && e.reason.includes('firstContact'))).toEqual([]);
     expect(state.history.find((e) => e.action === 'breach.answered')).toMatchObject({ actor: supervisor, data: { clockId: 'firstContact' } });
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
   });
 
   it('a crisis goes straight to management', async () => {
     const handle = await filed();
     await suite.throughIntake(handle);
-    const state = await handle.executeUpdate(c.assessUpdate, {
+    const state = await handle.executeUpdate(updates.assess, {
       args: [{ actor: supervisor, category: 'after_sales_service', severity: 'crisis', patientSafety: false, suspectedAdverseEvent: false, reasonable: true, department: 'service', ownerId: 'eng-1', rationale: 'on the evening news' }],
     });
     expect(state.marks.crisis).toBe(true);
     expect(state.escalations).toContainEqual(expect.objectContaining({ level: 'management', reason: 'crisis: on the evening news' }));
-    await handle.executeUpdate(c.withdrawUpdate, { args: [{ actor: agent, reason: 'test done' }] });
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
   });
 });
