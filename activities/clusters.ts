@@ -10,15 +10,14 @@ import { sql } from 'kysely';
 import type { ClusterAlertsTable } from '../db/schema.js';
 import type { Db } from '../db/connect.js';
 import {
-  clusterWatchId,
   complaintReportedSignal,
-  normaliseClusterKey,
   type ClusterAlertEvent,
   type ClusterAlertView,
   type ClusterWatchInput,
+  type ClusterWatchWorkflow,
   type ComplaintReported,
-  type clusterWatch,
-} from '../workflows/cluster-watch.js';
+} from '../workflows/cluster-watch-contract.js';
+import { clusterWatchId, normaliseLotKey } from '../workflows/ids.js';
 import { TASK_QUEUE } from '../workflows/contract.js';
 import type { Role } from '../workflows/model.js';
 import type { ActivityDeps } from './index.js';
@@ -71,7 +70,7 @@ export function createClusterActivities({ db, temporal }: ActivityDeps) {
      */
     async reportToClusterWatch(input: ReportToClusterWatchInput): Promise<{ watchId: string | null }> {
       if (!temporal) throw ApplicationFailure.nonRetryable('the cluster activities need a Temporal client', 'Misconfigured');
-      if (!normaliseClusterKey(input.model ?? '') || !normaliseClusterKey(input.lot ?? '')) return { watchId: null };
+      if (!normaliseLotKey(input.model ?? '') || !normaliseLotKey(input.lot ?? '')) return { watchId: null };
       const watchId = clusterWatchId(input.model, input.lot);
       const report: ComplaintReported = {
         complaintId: input.complaintId,
@@ -82,7 +81,7 @@ export function createClusterActivities({ db, temporal }: ActivityDeps) {
         threshold: input.threshold,
       };
       const start: ClusterWatchInput = { model: input.model.trim(), lot: input.lot.trim(), productName: input.productName };
-      await temporal.workflow.signalWithStart<typeof clusterWatch, [ComplaintReported]>('clusterWatch', {
+      await temporal.workflow.signalWithStart<ClusterWatchWorkflow, [ComplaintReported]>('clusterWatch', {
         workflowId: watchId,
         taskQueue: currentTaskQueue(),
         args: [start],

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.js';
 import { loadCalendar } from '../db/reference-data.js';
-import type { RegulatoryReportState } from '../workflows/regulatory-report.js';
+import type { RegulatoryReportState } from '../workflows/regulatory-report-contract.js';
 import type { RegulatoryCalendars } from '../workflows/rules/regulatory.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());

@@ -8,14 +8,13 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import {
-  clusterWatchId,
   confirmGroupEventUpdate,
-  normaliseClusterKey,
   dismissGroupEventUpdate,
   type ClusterAlertView,
   type ClusterWatchInput,
-  type clusterWatch,
-} from '../workflows/cluster-watch.js';
+  type ClusterWatchWorkflow,
+} from '../workflows/cluster-watch-contract.js';
+import { clusterWatchId, clusterWatchIdPart } from '../workflows/ids.js';
 import type { ClusterAlertsTable } from '../db/schema.js';
 import { sql, type Selectable } from 'kysely';
 import { requireActor, type ActorEnv } from './actor.js';
@@ -85,8 +84,8 @@ export function clusterRoutes(deps: ApiDeps) {
     let query = db.selectFrom('cluster_alerts').selectAll();
     if (q.status) query = query.where('status', '=', q.status);
     // Model and lot match as the watch ID does: trimmed, case-insensitive.
-    if (q.model) query = query.where(sql<string>`split_part(watch_id, ':', 2)`, '=', normaliseClusterKey(q.model));
-    if (q.lot) query = query.where(sql<string>`split_part(watch_id, ':', 3)`, '=', normaliseClusterKey(q.lot));
+    if (q.model) query = query.where(sql<string>`split_part(watch_id, ':', 2)`, '=', clusterWatchIdPart(q.model));
+    if (q.lot) query = query.where(sql<string>`split_part(watch_id, ':', 3)`, '=', clusterWatchIdPart(q.lot));
     if (cursor) {
       const at = new Date(cursor.at);
       query = query.where((eb) => eb.or([eb('flagged_at', '<', at), eb.and([eb('flagged_at', '=', at), eb('id', '<', cursor.id)])]));
@@ -164,7 +163,7 @@ export function clusterRoutes(deps: ApiDeps) {
           temporal.workflow.executeUpdateWithStart(update, {
             args: [{ actor, reason: body.value.reason, alertId: id }],
             ...(updateId ? { updateId } : {}),
-            startWorkflowOperation: new WithStartWorkflowOperation<typeof clusterWatch>('clusterWatch', {
+            startWorkflowOperation: new WithStartWorkflowOperation<ClusterWatchWorkflow>('clusterWatch', {
               workflowId: clusterWatchId(row.model, row.lot),
               taskQueue,
               args: [start],

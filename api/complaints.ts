@@ -11,7 +11,7 @@ import { type ComplaintInput, type ComplaintState, type FiledReceipt, type Compl
 import { ACTIONS, ACTION_TABLE, escalateSignal, rolesFor, toWorkflowArgs, updates, type ActionPath } from '../workflows/actions.js';
 import type { IntakeRecord, Role, Stage } from '../workflows/model.js';
 import type { complaint } from '../workflows/complaint.js';
-import { recordMediationOutcomeUpdate, recordSessionUpdate } from '../workflows/mediation.js';
+import { recordMediationOutcomeUpdate, recordSessionUpdate } from '../workflows/mediation-contract.js';
 import { refusalFor } from '../workflows/rules/permissions.js';
 import { allow, requireActor, type ActorEnv } from './actor.js';
 import type { ApiDeps } from './deps.js';

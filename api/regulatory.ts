@@ -4,7 +4,7 @@
  * propose for a set of facts.
  */
 import { Hono } from 'hono';
-import { recordSubmissionUpdate, reportStateQuery, type RegulatoryReportState } from '../workflows/regulatory-report.js';
+import { recordSubmissionUpdate, reportStateQuery, type RegulatoryReportState } from '../workflows/regulatory-report-contract.js';
 import { awarenessDay0, proposeReportability, reportDue } from '../workflows/rules/regulatory.js';
 import { loadCalendar } from '../db/reference-data.js';
 import { allow, requireActor, type ActorEnv } from './actor.js';

@@ -28,9 +28,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
@@ -39,197 +36,45 @@ import {
 } from '@temporalio/workflow';
 import type { ClusterActivities } from '../activities/clusters.js';
 import {
+  GROUP_EVENT_REPORT_RULES,
+  clusterStateQuery,
+  complaintReportedSignal,
+  confirmGroupEventUpdate,
+  dismissGroupEventUpdate,
+  groupEventReportInput,
+  type CarriedState,
+  type ClusterAlertEvent,
+  type ClusterAlertView,
+  type ClusterWatchInput,
+  type ClusterWatchState,
+  type ComplaintReported,
+  type GroupEventDecision,
+  type GroupEventReportRule,
+  type ReportedComplaint,
+} from './cluster-watch-contract.js';
+import {
   REFUSAL,
   clusterFlaggedSignal,
   groupEventConfirmedSignal,
   type ClusterFlagged,
   type GroupEventConfirmed,
 } from './contract.js';
+import { clusterAlertId, groupEventReportId } from './ids.js';
 import { ROLES, SYSTEM_ACTOR, type Actor } from './model.js';
 import type { regulatoryReport } from './regulatory-report.js';
 
+// Until every importer has moved to the contract and ID modules, their names stay reachable here.
+export * from './cluster-watch-contract.js';
+export {
+  clusterAlertId,
+  clusterWatchId,
+  clusterWatchIdPart as normaliseClusterKey,
+  groupEventReportId,
+  sha256Hex,
+  uuidFrom,
+} from './ids.js';
+
 const DAY = 24 * 60 * 60 * 1000;
-
-// ---- Contract: what the activity, the API and QA's tools send ----------------------------------
-
-export interface ClusterWatchInput {
-  model: string;
-  lot: string;
-  productName?: string;
-  /** Set by continue-as-new only: what the previous run hands on. */
-  carried?: CarriedState;
-  /** Continue as new after this many reports in one run (default 500; tests set it lower). */
-  maxReportsPerRun?: number;
-}
-
-/** One complaint on this model and lot, as the complaint workflow (through an activity) reports it. */
-export interface ComplaintReported {
-  complaintId: string;
-  number: string;
-  /** Receipt instant (epoch ms): the window is measured on it. */
-  receivedAt: number;
-  patientHarmed: boolean;
-  /** The complaint's policy's `clusterDetection`; the latest report's values apply. */
-  windowDays: number;
-  threshold: number;
-}
-export const complaintReportedSignal = defineSignal<[ComplaintReported]>('complaintReported');
-
-/** QA's decision on an alert. `alertId` names it; it may be left out when only one alert is open. */
-export interface GroupEventDecision {
-  actor: Actor;
-  reason: string;
-  alertId?: string;
-}
-export const confirmGroupEventUpdate = defineUpdate<ClusterAlertView, [GroupEventDecision]>('confirmGroupEvent');
-export const dismissGroupEventUpdate = defineUpdate<ClusterAlertView, [GroupEventDecision]>('dismissGroupEvent');
-
-export const clusterStateQuery = defineQuery<ClusterWatchState>('clusterState');
-
-export type ClusterAlertStatus = 'open' | 'confirmed' | 'dismissed';
-
-export interface ClusterMember {
-  complaintId: string;
-  number: string;
-  receivedAt: number;
-  /** When it became a member (the alert's raising, or a later join). */
-  joinedAt: number;
-}
-
-export interface ClusterDecisionRecord {
-  by: Actor;
-  at: number;
-  reason: string;
-}
-
-export interface ClusterAlertEvent {
-  seq: number;
-  at: number;
-  actor: Actor;
-  action: string;
-  data: Record<string, unknown>;
-}
-
-export interface ClusterAlertView {
-  id: string;
-  /** The alert's sequence number within this watch (1, 2, …). */
-  seq: number;
-  watchId: string;
-  model: string;
-  lot: string;
-  productName?: string;
-  status: ClusterAlertStatus;
-  flaggedAt: number;
-  windowDays: number;
-  threshold: number;
-  members: ClusterMember[];
-  /** Earliest and latest receipt among the members. */
-  firstReceivedAt: number;
-  lastReceivedAt: number;
-  confirmed?: ClusterDecisionRecord;
-  dismissed?: ClusterDecisionRecord;
-  /** Members whose workflow was told (`clusterFlagged`); those skipped had completed. */
-  notified: string[];
-  skipped: string[];
-  /** Sequence number of the alert's last event. */
-  lastSeq: number;
-}
-
-export interface ReportedComplaint {
-  complaintId: string;
-  number: string;
-  receivedAt: number;
-  patientHarmed: boolean;
-  /** The alert it belongs to, once it does. */
-  alertId?: string;
-}
-
-export interface CarriedState {
-  entries: ReportedComplaint[];
-  alerts: ClusterAlertView[];
-  nextAlertSeq: number;
-  settings: { windowDays: number; threshold: number };
-  /** Reports of complaints received before this are stale repeats of pruned ones: ignored. */
-  watermark: number;
-  latestReceivedAt: number;
-  /** Reports taken in since the watch began (repeats included), and complaints counted. */
-  reportsReceived: number;
-  reportsCounted: number;
-}
-
-export interface ClusterWatchState extends CarriedState {
-  watchId: string;
-  model: string;
-  lot: string;
-  productName?: string;
-  reportsThisRun: number;
-}
-
-/** The rules of the group-event reports that QA's confirmation starts (China, 2018 Order No. 1). */
-export const GROUP_EVENT_REPORT_RULES = ['cn.group.notice', 'cn.group.investigation'] as const;
-export type GroupEventReportRule = (typeof GROUP_EVENT_REPORT_RULES)[number];
-
-/** The input of a `regulatoryReport` child workflow for a group event (its RegulatoryReportInput). */
-export interface GroupEventReportInput {
-  /** Also the child's workflow ID: `<alert id>:report:<rule id>`. */
-  reportId: string;
-  subject: { clusterAlertId: string };
-  ruleId: GroupEventReportRule;
-  /** When the company became aware of the cluster: the alert's flagging. */
-  day0: number;
-  startedBy: Actor;
-  reason: string;
-}
-
-// ---- Names -----------------------------------------------------------------------------------
-
-/** One part of a watch ID: trimmed, inner whitespace collapsed, upper case, awkward characters %-encoded. */
-export function normaliseClusterKey(value: string): string {
-  return value
-    .trim()
-    .replace(/\s+/g, ' ')
-    .toUpperCase()
-    .replace(/[^A-Z0-9._-]/gu, (ch) =>
-      utf8(ch)
-        .map((b) => '%' + b.toString(16).toUpperCase().padStart(2, '0'))
-        .join(''),
-    );
-}
-
-/** The workflow ID of the watch over one model and lot: `cluster-watch:<MODEL>:<LOT>`. */
-export function clusterWatchId(model: string, lot: string): string {
-  const m = normaliseClusterKey(model ?? '');
-  const l = normaliseClusterKey(lot ?? '');
-  if (!m || !l) throw new Error('a cluster watch needs both a model and a lot');
-  return `cluster-watch:${m}:${l}`;
-}
-
-/** The alert's ID: a UUID derived from the watch and the alert's sequence number. */
-export function clusterAlertId(watchId: string, seq: number): string {
-  return uuidFrom(`cluster-alert:${watchId}#${seq}`);
-}
-
-/** The report's ID, which is also its child workflow's ID: `<alert id>:report:<rule id>`. */
-export function groupEventReportId(alertId: string, ruleId: string): string {
-  return `${alertId}:report:${ruleId}`;
-}
-
-/** Input of the `regulatoryReport` child for one rule (kept apart so its shape can change in one place). */
-export function groupEventReportInput(
-  alert: Pick<ClusterAlertView, 'id' | 'flaggedAt'>,
-  ruleId: GroupEventReportRule,
-  actor: Actor,
-  reason: string,
-): GroupEventReportInput {
-  return {
-    reportId: groupEventReportId(alert.id, ruleId),
-    subject: { clusterAlertId: alert.id },
-    ruleId,
-    day0: alert.flaggedAt,
-    startedBy: actor,
-    reason,
-  };
-}
 
 /**
  * Starts the group-event reports (12-hour notice, 7-day investigation) as abandoned children, so
@@ -674,84 +519,4 @@ function clone<T>(value: T): T {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-// ---- Deterministic IDs (pure code: usable in workflows, activities and the API alike) ---------
-
-function utf8(text: string): number[] {
-  const bytes: number[] = [];
-  for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
-    if (cp < 0x80) bytes.push(cp);
-    else if (cp < 0x800) bytes.push(0xc0 | (cp >> 6), 0x80 | (cp & 63));
-    else if (cp < 0x10000) bytes.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
-    else bytes.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
-  }
-  return bytes;
-}
-
-const K = [
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
-  0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc,
-  0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
-  0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08,
-  0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
-  0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-];
-
-/** SHA-256 of a string's UTF-8 bytes, as hex (FIPS 180-4). */
-export function sha256Hex(text: string): string {
-  const bytes = utf8(text);
-  const bitLength = bytes.length * 8;
-  bytes.push(0x80);
-  while (bytes.length % 64 !== 56) bytes.push(0);
-  for (let i = 7; i >= 0; i--) bytes.push(i >= 4 ? 0 : (bitLength >>> (i * 8)) & 0xff);
-  const h = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
-  const w = new Array<number>(64);
-  const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
-  for (let offset = 0; offset < bytes.length; offset += 64) {
-    for (let i = 0; i < 16; i++) {
-      const j = offset + i * 4;
-      w[i] = ((bytes[j] << 24) | (bytes[j + 1] << 16) | (bytes[j + 2] << 8) | bytes[j + 3]) | 0;
-    }
-    for (let i = 16; i < 64; i++) {
-      const s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >>> 3);
-      const s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >>> 10);
-      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
-    }
-    let [a, b, c, d, e, f, g, hh] = h;
-    for (let i = 0; i < 64; i++) {
-      const S1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
-      const ch = (e & f) ^ (~e & g);
-      const t1 = (hh + S1 + ch + K[i] + w[i]) | 0;
-      const S0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
-      const maj = (a & b) ^ (a & c) ^ (b & c);
-      const t2 = (S0 + maj) | 0;
-      hh = g;
-      g = f;
-      f = e;
-      e = (d + t1) | 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) | 0;
-    }
-    h[0] = (h[0] + a) | 0;
-    h[1] = (h[1] + b) | 0;
-    h[2] = (h[2] + c) | 0;
-    h[3] = (h[3] + d) | 0;
-    h[4] = (h[4] + e) | 0;
-    h[5] = (h[5] + f) | 0;
-    h[6] = (h[6] + g) | 0;
-    h[7] = (h[7] + hh) | 0;
-  }
-  return h.map((x) => (x >>> 0).toString(16).padStart(8, '0')).join('');
-}
-
-/** A version-8 (custom) UUID from a name: the same name, the same UUID. */
-export function uuidFrom(name: string): string {
-  const h = sha256Hex(name);
-  const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -3,68 +3,22 @@
  * its sessions, a deadline, and an outcome. Settled, the agreed remedy becomes the complaint's
  * resolution; failed or out of time, the complaint takes the legal route. A child of the complaint.
  */
-import {
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
-  getExternalWorkflowHandle,
-  setHandler,
-} from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
 import { REFUSAL } from './contract.js';
-import type { Actor, Remedy } from './model.js';
+import {
+  mediationSessionSignal,
+  mediationStateQuery,
+  recordMediationOutcomeUpdate,
+  recordSessionUpdate,
+  type MediationInput,
+  type MediationSession,
+  type MediationState,
+} from './mediation-contract.js';
+import type { Actor } from './model.js';
 import { REMEDIES } from './model.js';
 
-export interface MediationInput {
-  mediationId: string;
-  complaintId: string;
-  /** The mediation body: a consumer association, an industry mediation committee, a court mediator. */
-  body: string;
-  deadlineAt: number;
-  startedBy: Actor;
-  reason: string;
-}
-
-export type MediationOutcome = 'settled' | 'failed' | 'timed_out';
-
-export interface MediationSession {
-  heldAt: number;
-  summary: string;
-  by: Actor;
-  recordedAt: number;
-}
-
-export interface MediationState {
-  mediationId: string;
-  complaintId: string;
-  body: string;
-  startedAt: number;
-  deadlineAt: number;
-  sessions: MediationSession[];
-  outcome?: MediationOutcome;
-  agreedRemedy?: { remedy: Remedy; details: string };
-  note?: string;
-  decidedBy?: Actor;
-  decidedAt?: number;
-}
-
-export type RecordSession = { actor: Actor; heldAt: number; summary: string };
-export const recordSessionUpdate = defineUpdate<MediationState, [RecordSession]>('recordSession');
-
-export type RecordMediationOutcome = {
-  actor: Actor;
-  outcome: 'settled' | 'failed';
-  agreedRemedy?: { remedy: Remedy; details: string };
-  note?: string;
-};
-export const recordMediationOutcomeUpdate = defineUpdate<MediationState, [RecordMediationOutcome]>('recordMediationOutcome');
-
-export const mediationStateQuery = defineQuery<MediationState>('mediationState');
-
-/** What the complaint hears of each session, so it is on the complaint's record as it happens. */
-export const mediationSessionSignal = defineSignal<[{ mediationId: string; session: MediationSession }]>('mediationSession');
+// Until every importer has moved to mediation-contract.ts, its names stay reachable here.
+export * from './mediation-contract.js';
 
 function refuse(type: string, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });

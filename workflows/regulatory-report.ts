@@ -9,9 +9,6 @@
 import {
   ApplicationFailure,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
@@ -21,12 +18,18 @@ import type { ComplaintActivities } from '../activities/index.js';
 import { REFUSAL } from './contract.js';
 import type { Actor } from './model.js';
 import {
-  nominalClockHours,
-  reportDue,
-  reportingRule,
-  type Jurisdiction,
-  type RegulatoryCalendars,
-} from './rules/regulatory.js';
+  recordSubmissionUpdate,
+  regulatoryReportProgressSignal,
+  reportStateQuery,
+  tightenReportSignal,
+  type RegulatoryReportInput,
+  type RegulatoryReportState,
+  type ReportEvent,
+} from './regulatory-report-contract.js';
+import { nominalClockHours, reportDue, reportingRule, type RegulatoryCalendars } from './rules/regulatory.js';
+
+// Until every importer has moved to regulatory-report-contract.ts, its names stay reachable here.
+export * from './regulatory-report-contract.js';
 
 const HOUR = 3_600_000;
 
@@ -34,70 +37,6 @@ const { loadRegulatoryCalendars, recordRegulatoryReport } = proxyActivities<Comp
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
-
-export interface RegulatoryReportInput {
-  /** Also the workflow ID: `<complaint or cluster alert id>:report:<rule id>`. */
-  reportId: string;
-  subject: { complaintId?: string; clusterAlertId?: string };
-  ruleId: string;
-  /** Day 0: when the company (or its distributor) became aware, or 803.56's new information. */
-  day0: number;
-  startedBy: Actor;
-  reason: string;
-  /** The complaint workflow told of every step, so it is on the complaint's own record. */
-  notifyWorkflowId?: string;
-  /** When to remind: fractions of the time, and hours before the due time (defaults: ½, and 24 h). */
-  reminders?: { fractions: number[]; hoursBeforeDue: number[] };
-}
-
-export type ReportStatus = 'open' | 'overdue' | 'submitted';
-
-export interface ReportEvent {
-  seq: number;
-  at: number;
-  actor: Actor;
-  action: 'started' | 'reminder' | 'breached' | 'tightened' | 'submitted';
-  data: Record<string, unknown>;
-}
-
-export interface RegulatoryReportState {
-  reportId: string;
-  subject: { complaintId?: string; clusterAlertId?: string };
-  ruleId: string;
-  jurisdiction: Jurisdiction;
-  citation: string;
-  description: string;
-  day0: number;
-  /** Undefined for a rule without a fixed clock (EU trend report). */
-  dueAt?: number;
-  dueDate?: string;
-  beyondCoverage: boolean;
-  status: ReportStatus;
-  reminders: Array<{ at: number; sentAt?: number }>;
-  breachedAt?: number;
-  submission?: { reference: string; submittedAt: number; by: Actor; recordedAt: number };
-  events: ReportEvent[];
-}
-
-export type RecordSubmission = { actor: Actor; reference: string; submittedAt?: number };
-export const recordSubmissionUpdate = defineUpdate<RegulatoryReportState, [RecordSubmission]>('recordSubmission');
-
-/** New facts call for a tighter rule of the same jurisdiction: the due time is recomputed from day 0. */
-export type TightenReport = { actor: Actor; ruleId: string; reason: string };
-export const tightenReportSignal = defineSignal<[TightenReport]>('tightenReport');
-
-export const reportStateQuery = defineQuery<RegulatoryReportState>('reportState');
-
-/** What the complaint hears from its reports. */
-export interface ReportProgress {
-  reportId: string;
-  ruleId: string;
-  jurisdiction: Jurisdiction;
-  status: ReportStatus;
-  dueAt?: number;
-  event: ReportEvent;
-}
-export const regulatoryReportProgressSignal = defineSignal<[ReportProgress]>('regulatoryReportProgress');
 
 export async function regulatoryReport(input: RegulatoryReportInput): Promise<RegulatoryReportState> {
   const rule = reportingRule(input.ruleId);

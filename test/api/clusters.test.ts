@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterWatchId, dismissGroupEventUpdate } from '../../workflows/cluster-watch.js';
+import { dismissGroupEventUpdate } from '../../workflows/cluster-watch-contract.js';
+import { clusterWatchId } from '../../workflows/ids.js';
 import { as, startApiHarness, type ApiHarness, type Json } from '../support/api.js';
 import { SAMPLE_CREATE_BODY } from '../support/intake.js';
 

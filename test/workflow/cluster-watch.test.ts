@@ -7,18 +7,9 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { complaint } from '../../workflows/complaint.js';
-import {
-  clusterAlertId,
-  clusterStateQuery,
-  clusterWatchId,
-  confirmGroupEventUpdate,
-  densestWindow,
-  dismissGroupEventUpdate,
-  groupEventReportId,
-  sha256Hex,
-  uuidFrom,
-  type clusterWatch,
-} from '../../workflows/cluster-watch.js';
+import { densestWindow, type clusterWatch } from '../../workflows/cluster-watch.js';
+import { clusterStateQuery, confirmGroupEventUpdate, dismissGroupEventUpdate } from '../../workflows/cluster-watch-contract.js';
+import { clusterAlertId, clusterWatchId, groupEventReportId, sha256Hex, uuidFrom } from '../../workflows/ids.js';
 import * as c from '../../workflows/contract.js';
 import { escalateSignal, updates, type ActionArgs } from '../../workflows/actions.js';
 import type { Actor } from '../../workflows/model.js';
