@@ -1,6 +1,6 @@
 /**
  * The codec endpoint: Temporal's codec-server protocol, so the Web UI and the `temporal` CLI can show
- * the payloads the worker and the API encrypt (worker/payload-codec.ts) to the people allowed to see
+ * the payloads the worker and the API encrypt (workflows/wire/payload-codec.ts) to the people allowed to see
  * them, without the Temporal server ever holding the key.
  *
  *   POST …/decode   {"payloads": [{"metadata": {"encoding": "<base64>", …}, "data": "<base64>"}]}

@@ -2,7 +2,7 @@
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { connect } from '../db/connect.js';
-import { dataConverterFromEnvOrExit } from '../worker/payload-codec.js';
+import { dataConverterFromEnvOrExit } from '../workflows/wire/payload-codec.js';
 import { TASK_QUEUE } from '../workflows/contract.js';
 import { createApp } from './app.js';
 

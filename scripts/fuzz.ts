@@ -30,7 +30,7 @@ import { connect } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createUser, issueToken } from '../db/users.js';
 import { ROLES, type Role } from '../workflows/model.js';
-import { dataConverterFor, parsePayloadKeys } from '../worker/payload-codec.js';
+import { dataConverterFor, parsePayloadKeys } from '../workflows/wire/payload-codec.js';
 import { createComplaintWorker } from '../worker/worker.js';
 import { freePorts } from './stack/ports.js';
 import { startEmbeddedPostgres } from './stack/postgres.js';

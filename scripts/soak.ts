@@ -31,7 +31,7 @@ import { connect } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { savePolicy } from '../db/reference-data.js';
 import { createUser, issueToken } from '../db/users.js';
-import { SAMPLE_CREATE_BODY } from '../test/support/intake.js';
+import { SAMPLE_CREATE_BODY } from './stack/sample-complaints.js';
 import { DEFAULT_POLICY } from '../workflows/rules/sla-policy.js';
 import { repoRoot } from './stack/cache.js';
 import { freePorts } from './stack/ports.js';

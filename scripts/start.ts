@@ -8,7 +8,7 @@
  *   worker      node --import tsx worker/main.ts
  *   API         node --import tsx api/main.ts, port API_PORT (3000)
  *
- * Payloads are encrypted (worker/payload-codec.ts) with the key in .data/payload-key, generated at the
+ * Payloads are encrypted (workflows/wire/payload-codec.ts) with the key in .data/payload-key, generated at the
  * first start (mode 0600, ignored by git) and given to the worker and the API as PAYLOAD_KEY_FILE,
  * unless PAYLOAD_KEYS or PAYLOAD_KEY_FILE is set. The Web UI decodes them through the API's codec
  * endpoint, http://localhost:API_PORT/codec, for signed-in supervisors, QA and admins.
@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { migrateToLatest } from '../db/migrate.js';
-import { loadPayloadKeys } from '../worker/payload-codec.js';
+import { loadPayloadKeys } from '../workflows/wire/payload-codec.js';
 import { issueDemoTokens } from './stack/demo-users.js';
 import { repoRoot } from './stack/cache.js';
 import { assertPortFree } from './stack/ports.js';

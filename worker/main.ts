@@ -29,7 +29,7 @@
 import v8 from 'node:v8';
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { connect } from '../db/connect.js';
-import { dataConverterFromEnvOrExit } from './payload-codec.js';
+import { dataConverterFromEnvOrExit } from '../workflows/wire/payload-codec.js';
 import { bundleWorkflowsInChildProcess, createComplaintWorker, describeWorkerSettings } from './worker.js';
 
 /** The sticky cache's default size: what 10,000 open complaints within 500 MB allowed (see above). */

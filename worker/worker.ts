@@ -24,7 +24,7 @@ export interface ComplaintWorkerOptions {
   /** Extra worker options (tuning), e.g. from the environment. */
   tuning?: Partial<WorkerOptions>;
   /**
-   * How payloads are encoded (in production: encrypted, see payload-codec.ts). The same converter
+   * How payloads are encoded (in production: encrypted, see workflows/wire/payload-codec.ts). The same converter
    * serves the worker and the activities' client, and must be the one the API's client uses.
    */
   dataConverter?: DataConverter;

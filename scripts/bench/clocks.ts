@@ -30,7 +30,7 @@ import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { connect, type Db } from '../../db/connect.js';
 import { savePolicy } from '../../db/reference-data.js';
-import { SAMPLE_CREATE_BODY } from '../../test/support/intake.js';
+import { SAMPLE_CREATE_BODY } from '../stack/sample-complaints.js';
 import { DEFAULT_POLICY, type ServiceLevelPolicy } from '../../workflows/rules/sla-policy.js';
 import { freePorts } from '../stack/ports.js';
 import {

@@ -25,7 +25,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterSt
 import { createApp } from '../../api/app.js';
 import { connect, type Db } from '../../db/connect.js';
 import { createUser, issueToken } from '../../db/users.js';
-import { SAMPLE_CREATE_BODY } from '../../test/support/intake.js';
+import { SAMPLE_CREATE_BODY } from '../stack/sample-complaints.js';
 import { createComplaintWorker } from '../../worker/worker.js';
 import {
   abort,

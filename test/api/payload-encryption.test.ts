@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { clientCodec } from '../../api/codec.js';
 import { createUser, issueToken } from '../../db/users.js';
 import { ensureTemporalCli } from '../../scripts/stack/temporal-cli.js';
-import { ENCRYPTED_ENCODING, METADATA_KEY_ID } from '../../worker/payload-codec.js';
+import { ENCRYPTED_ENCODING, METADATA_KEY_ID } from '../../workflows/wire/payload-codec.js';
 import * as c from '../../workflows/contract.js';
 import type { Role } from '../../workflows/model.js';
 import { as, startApiHarness, type ApiHarness, type Json } from '../support/api.js';

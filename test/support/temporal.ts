@@ -8,7 +8,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { expect, inject } from 'vitest';
 import type { Db } from '../../db/connect.js';
-import { dataConverterFor, type PayloadKeys } from '../../worker/payload-codec.js';
+import { dataConverterFor, type PayloadKeys } from '../../workflows/wire/payload-codec.js';
 import { createComplaintWorker } from '../../worker/worker.js';
 import { SEARCH_ATTRIBUTES_FOR_CLI } from '../../workflows/search-attributes.js';
 

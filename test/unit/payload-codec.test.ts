@@ -12,7 +12,7 @@ import {
   loadPayloadKeys,
   parsePayloadKeys,
   type PayloadKeys,
-} from '../../worker/payload-codec.js';
+} from '../../workflows/wire/payload-codec.js';
 
 const K1 = Buffer.alloc(32, 1).toString('base64');
 const K2 = Buffer.alloc(32, 2).toString('base64');

@@ -15,6 +15,11 @@
  * recorded before encryption) pass through decoding unchanged.
  *
  * Key material is never logged and never appears in an error message; key ids may.
+ *
+ * Why here: this is the encoding both ends of the workflow contract share (the worker, the API's
+ * Temporal client and codec endpoint, the scripts and the tests), so it sits beside the contracts
+ * rather than inside one of its users. It runs outside the workflow sandbox (node's crypto and fs);
+ * no workflow code imports it.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
