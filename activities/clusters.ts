@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
 import type { ClusterAlertsTable } from '../db/schema.js';
 import type { Db } from '../db/connect.js';
+import { appendToTrail } from '../db/trails.js';
 import {
   complaintReportedSignal,
   type ClusterAlertEvent,
@@ -19,7 +20,6 @@ import {
 } from '../workflows/cluster-watch-contract.js';
 import { clusterWatchId, normaliseLotKey } from '../workflows/ids.js';
 import { TASK_QUEUE } from '../workflows/contract.js';
-import type { Role } from '../workflows/model.js';
 import type { ActivityDeps } from './index.js';
 
 export interface ReportToClusterWatchInput {
@@ -128,7 +128,7 @@ export function createClusterActivities({ db, temporal }: ActivityDeps) {
           const decision = (action: string) => {
             const e = decisions.find((d) => d.alert_id === r.id && d.action === action);
             return e
-              ? { by: { id: e.actor_id, role: e.actor_role as Role }, at: new Date(e.at).getTime(), reason: r.decision_reason ?? '' }
+              ? { by: { id: e.actor_id, role: e.actor_role }, at: new Date(e.at).getTime(), reason: r.decision_reason ?? '' }
               : undefined;
           };
           return {
@@ -197,23 +197,7 @@ export function createClusterActivities({ db, temporal }: ActivityDeps) {
           })
           .onConflict((oc) => oc.column('id').doNothing())
           .execute();
-        if (events.length) {
-          await trx
-            .insertInto('cluster_alert_events')
-            .values(
-              events.map((e) => ({
-                alert_id: a.id,
-                seq: e.seq,
-                at: new Date(e.at),
-                actor_id: e.actor.id,
-                actor_role: e.actor.role,
-                action: e.action,
-                data: JSON.stringify(e.data),
-              })),
-            )
-            .onConflict((oc) => oc.columns(['alert_id', 'seq']).doNothing())
-            .execute();
-        }
+        await appendToTrail(trx, 'clusterAlert', a.id, events);
         // A retry of an older write must not roll the alert back.
         await trx
           .updateTable('cluster_alerts')

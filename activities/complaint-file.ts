@@ -8,6 +8,8 @@ import { sql } from 'kysely';
 import type { Db } from '../db/connect.js';
 import { fileIntakeCard, type RecordIntakeInput } from '../db/intake-card.js';
 import { loadCalendar, loadPolicy } from '../db/reference-data.js';
+import type { ComplaintsTable } from '../db/schema.js';
+import { appendToTrail } from '../db/trails.js';
 
 export type { RecordIntakeInput };
 import type { ComplaintEvent } from '../workflows/contract.js';
@@ -24,21 +26,21 @@ export interface ServiceLevels {
 
 /** The workflow's view of the case that lists and reports read; see the `complaints` columns. */
 export interface ComplaintSnapshot {
-  stage: string;
+  stage: ComplaintsTable['stage'];
   lastSeq: number;
-  category: string | null;
-  severity: string | null;
-  priority: string | null;
+  category: ComplaintsTable['category'];
+  severity: ComplaintsTable['severity'];
+  priority: ComplaintsTable['priority'];
   patientSafety: boolean | null;
   suspectedAdverseEvent: boolean | null;
   reasonable: boolean | null;
   ownerId: string;
-  department: string | null;
+  department: ComplaintsTable['department'];
   reopenCount: number;
   breached: boolean;
-  rootCause: string | null;
+  rootCause: ComplaintsTable['root_cause'];
   investigationWaivedReason: string | null;
-  remedy: string | null;
+  remedy: ComplaintsTable['remedy'];
   satisfactionScore: number | null;
   markedForMediation: boolean;
   markedForRegulator: boolean;
@@ -78,23 +80,7 @@ export function createComplaintFileActivities(db: Db) {
     /** Appends events (each once) and brings the case's projection and clocks up to the snapshot. */
     async recordProgress({ complaintId, events, snapshot: s }: RecordProgressInput): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        if (events.length) {
-          await trx
-            .insertInto('complaint_events')
-            .values(
-              events.map((e) => ({
-                complaint_id: complaintId,
-                seq: e.seq,
-                at: new Date(e.at),
-                actor_id: e.actor.id,
-                actor_role: e.actor.role,
-                action: e.action,
-                data: JSON.stringify(e.data),
-              })),
-            )
-            .onConflict((oc) => oc.columns(['complaint_id', 'seq']).doNothing())
-            .execute();
-        }
+        await appendToTrail(trx, 'complaint', complaintId, events);
         // A retry of an older batch must not roll the projection back.
         const updated = await trx
           .updateTable('complaints')

@@ -8,10 +8,11 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { Hono, type Context } from 'hono';
 import { type Selectable } from 'kysely';
 import { z } from 'zod';
-import { appendEvent, normaliseLotKey } from '../activities/product-holds.js';
+import { appendHoldEvent } from '../db/product-holds.js';
 import type { Db } from '../db/connect.js';
 import type { ProductHoldsTable } from '../db/schema.js';
 import { productHoldReleasedSignal, type ProductHoldReleased } from '../workflows/contract.js';
+import { normaliseLotKey } from '../workflows/ids.js';
 import { requireActor, type ActorEnv } from './actor.js';
 import { pageOf } from './cursor.js';
 import type { ApiDeps } from './deps.js';
@@ -184,7 +185,7 @@ export function productHoldRoutes(deps: ApiDeps) {
         })
         .where('id', '=', id)
         .execute();
-      await appendEvent(trx, id, at, actor, 'released', { decision, reason });
+      await appendHoldEvent(trx, id, at, actor, 'released', { decision, reason });
       const linked = await trx
         .selectFrom('product_hold_complaints')
         .select('complaint_id')

@@ -1,5 +1,27 @@
-/** The database as the code sees it: one typed interface per table (Kysely). */
+/**
+ * The database as the code sees it: one typed interface per table (Kysely). Columns holding one of
+ * a closed list carry the list's union (from the workflow model and contracts), so what is read is
+ * typed as what was written and handlers need no casts.
+ */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ClusterAlertStatus } from '../workflows/cluster-watch-contract.js';
+import type {
+  Category,
+  Channel,
+  ComplainantRole,
+  Department,
+  Remedy,
+  RequestedRemedy,
+  Role,
+  RootCause,
+  Severity,
+  Stage,
+} from '../workflows/model.js';
+import type { ReportStatus } from '../workflows/regulatory-report-contract.js';
+import type { ClockStatus } from '../workflows/rules/clocks.js';
+import type { Jurisdiction } from '../workflows/rules/regulatory.js';
+import type { ClockKind } from '../workflows/rules/sla-policy.js';
+import type { triagePriority } from '../workflows/rules/triage.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
@@ -14,10 +36,10 @@ export interface ComplaintsTable {
   policy_id: string;
   received_at: Timestamp;
   received_by: string;
-  channel: string;
+  channel: Channel;
   distributor_aware_at: Timestamp | null;
   complainant_name: string;
-  complainant_role: string;
+  complainant_role: ComplainantRole;
   complainant_organisation: string | null;
   complainant_phone: string | null;
   complainant_email: string | null;
@@ -40,23 +62,23 @@ export interface ComplaintsTable {
   event_impact_scope: string | null;
   patient_harmed: boolean;
   in_use_on_patient: boolean;
-  requested_remedies: string[];
+  requested_remedies: RequestedRemedy[];
   sample_available: boolean;
-  stage: string;
+  stage: Stage;
   last_seq: Generated<number>;
-  category: string | null;
-  severity: string | null;
-  priority: string | null;
+  category: Category | null;
+  severity: Severity | null;
+  priority: ReturnType<typeof triagePriority> | null;
   patient_safety: boolean | null;
   suspected_adverse_event: boolean | null;
   reasonable: boolean | null;
   owner_id: string;
-  department: string | null;
+  department: Department | null;
   reopen_count: Generated<number>;
   sla_breached: Generated<boolean>;
-  root_cause: string | null;
+  root_cause: RootCause | null;
   investigation_waived_reason: string | null;
-  remedy: string | null;
+  remedy: Remedy | null;
   satisfaction_score: number | null;
   marked_for_mediation: Generated<boolean>;
   marked_for_regulator: Generated<boolean>;
@@ -71,7 +93,7 @@ export interface ComplaintEventsTable {
   seq: number;
   at: Timestamp;
   actor_id: string;
-  actor_role: string;
+  actor_role: Role;
   action: string;
   data: Json<Record<string, unknown>>;
   recorded_at: CreatedAt;
@@ -80,9 +102,9 @@ export interface ComplaintEventsTable {
 export interface SlaClocksTable {
   complaint_id: string;
   clock_id: string;
-  kind: string;
+  kind: ClockKind;
   cycle: number;
-  status: string;
+  status: ClockStatus;
   calendar_id: string;
   specs: Json<unknown[]>;
   started_at: Timestamp;
@@ -137,6 +159,7 @@ export interface ProductHoldsTable {
   status: 'active' | 'released';
   placed_at: Timestamp;
   placed_by: string;
+  /** The placing actor's role as the workflow sent it (text: the hold's activity takes any). */
   placed_by_role: string;
   reason: string;
   first_complaint_id: string;
@@ -173,14 +196,14 @@ export interface RegulatoryReportsTable {
   complaint_id: string | null;
   cluster_alert_id: string | null;
   rule_id: string;
-  jurisdiction: string;
+  jurisdiction: Jurisdiction;
   citation: string;
   description: string;
   day0: Timestamp;
   due_at: Timestamp | null;
   due_date: string | null;
   beyond_coverage: boolean;
-  status: 'open' | 'overdue' | 'submitted';
+  status: ReportStatus;
   breached_at: Timestamp | null;
   submitted_at: Timestamp | null;
   submission_reference: string | null;
@@ -198,7 +221,7 @@ export interface ClusterAlertsTable {
   model: string;
   lot: string;
   product_name: string | null;
-  status: 'open' | 'confirmed' | 'dismissed';
+  status: ClusterAlertStatus;
   flagged_at: Timestamp;
   window_days: number;
   threshold: number;
@@ -221,7 +244,7 @@ export interface ClusterAlertEventsTable {
   seq: number;
   at: Timestamp;
   actor_id: string;
-  actor_role: string;
+  actor_role: Role;
   action: string;
   data: Json<Record<string, unknown>>;
   recorded_at: CreatedAt;
@@ -230,7 +253,7 @@ export interface ClusterAlertEventsTable {
 export interface UsersTable {
   id: string;
   display_name: string;
-  role: 'agent' | 'handler' | 'supervisor' | 'qa' | 'admin';
+  role: Role;
   active: Generated<boolean>;
   created_at: CreatedAt;
   created_by: string;

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProductHoldActivities, normaliseLotKey, type PlaceProductHoldInput } from '../../activities/product-holds.js';
+import { createProductHoldActivities, type PlaceProductHoldInput } from '../../activities/product-holds.js';
+import { normaliseLotKey } from '../../workflows/ids.js';
 import { holdsForLot } from '../../api/product-holds.js';
 import { as, startApiHarness, type ApiHarness, type Json } from '../support/api.js';
 import { SAMPLE_CREATE_BODY } from '../support/intake.js';

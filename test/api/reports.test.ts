@@ -23,7 +23,9 @@ import type { ActorEnv } from '../../api/actor.js';
 import { reportRoutes } from '../../api/reports.js';
 import { complaintScope } from '../../db/reports.js';
 import { actorForToken, createUser, issueToken } from '../../db/users.js';
-import type { Role } from '../../workflows/model.js';
+import type { ClockStatus } from '../../workflows/rules/clocks.js';
+import type { ClockKind } from '../../workflows/rules/sla-policy.js';
+import type { Category, Role, Stage } from '../../workflows/model.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -44,11 +46,11 @@ async function get(query: string, role: Role | null = 'agent'): Promise<{ status
 // ---- The data set --------------------------------------------------------------------------------
 
 interface ComplaintSpec {
-  category: string | null;
+  category: Category | null;
   model: string | null;
   lot: string | null;
   receivedAt: string;
-  stage: string;
+  stage: Stage;
   closedAt?: string;
   reopenCount?: number;
   /** In time order: stage moves [at, from, to, extra] and feedback / revisit answers. */
@@ -57,7 +59,7 @@ interface ComplaintSpec {
     | ['feedback', string, { satisfied: boolean; score: number }]
     | ['revisit', string, { score: number; deviceWorking: boolean; solvedAtRoot: boolean }]
   >;
-  clocks?: Array<{ kind: string; cycle?: number; status: string; due: string; met?: string; breached?: string; cancelled?: string }>;
+  clocks?: Array<{ kind: ClockKind; cycle?: number; status: ClockStatus; due: string; met?: string; breached?: string; cancelled?: string }>;
 }
 
 let numbers = 0;
@@ -92,7 +94,7 @@ async function insertComplaint(spec: ComplaintSpec): Promise<string> {
     })
     .execute();
   const events = (spec.events ?? []).map((e, i) => {
-    const base = { complaint_id: id, seq: i + 1, at: T(e[1]), actor_id: 'agent-li', actor_role: 'agent' };
+    const base = { complaint_id: id, seq: i + 1, at: T(e[1]), actor_id: 'agent-li', actor_role: 'agent' as const };
     if (e[0] === 'move') return { ...base, action: 'stage.changed', data: JSON.stringify({ from: e[2], to: e[3], ...(e[4] ?? {}) }) };
     if (e[0] === 'feedback') return { ...base, action: 'feedback.recorded', data: JSON.stringify({ ...e[2], comment: 'ok' }) };
     return { ...base, action: 'revisit.recorded', data: JSON.stringify(e[2]) };
