@@ -184,7 +184,11 @@ function target(value: number | null, goal: number, hits: number, all: number, d
 
 // ---- SQL building blocks -----------------------------------------------------------------------
 
-/** The normalised device key (trimmed, single spaces, upper case); the same expression is indexed. */
+/**
+ * The normalised device key (trimmed, single spaces, upper case); the same expression is indexed
+ * (migration 0007), so it stays as it is. The SQL twin of workflows/ids.ts `normaliseLotKey`, with
+ * PostgreSQL's own edges: btrim trims spaces only, upper() follows the database's locale.
+ */
 const deviceKey = (value: RawBuilder<unknown> | string) => sql<string>`upper(regexp_replace(btrim(${value}), '\\s+', ' ', 'g'))`;
 
 /** The complaints a report covers (alias `c`): the filters, each an indexed column or expression. */

@@ -61,7 +61,7 @@ import {
 } from './contract.js';
 import { clusterAlertId, groupEventReportId } from './ids.js';
 import { ROLES, SYSTEM_ACTOR, type Actor } from './model.js';
-import type { regulatoryReport } from './regulatory-report.js';
+import type { RegulatoryReportWorkflow } from './regulatory-report-contract.js';
 
 // Until every importer has moved to the contract and ID modules, their names stay reachable here.
 export * from './cluster-watch-contract.js';
@@ -89,7 +89,7 @@ export async function startGroupEventReports(
   for (const ruleId of GROUP_EVENT_REPORT_RULES) {
     const workflowId = groupEventReportId(alert.id, ruleId);
     try {
-      await startChild<typeof regulatoryReport>('regulatoryReport', {
+      await startChild<RegulatoryReportWorkflow>('regulatoryReport', {
         workflowId,
         args: [groupEventReportInput(alert, ruleId, actor, reason)],
         parentClosePolicy: 'ABANDON',
