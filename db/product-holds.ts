@@ -7,8 +7,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, ProductHoldEventsTable, ProductHoldsTable } from './schema.js';
+import type { Database, ProductHoldEventsTable } from './schema.js';
 import { appendToTrail } from './trails.js';
+
+/** A hold is active until QA releases it, with one of the decisions. */
+export const HOLD_STATUSES = ['active', 'released'] as const;
+export type HoldStatus = (typeof HOLD_STATUSES)[number];
+export const RELEASE_DECISIONS = ['release', 'scrap', 'rework', 'return_to_supplier'] as const;
+export type ReleaseDecision = (typeof RELEASE_DECISIONS)[number];
 
 export type HoldAction = ProductHoldEventsTable['action'];
 export type HoldActor = { id: string; role: string };
@@ -30,7 +36,7 @@ export interface PlacedHold {
   /** True when this complaint placed the hold (its first complaint), on every retry alike. */
   created: boolean;
   /** 'released' only when a retry finds the hold it placed or joined already released by QA. */
-  status: ProductHoldsTable['status'];
+  status: HoldStatus;
 }
 
 /** A placement that lost the race for the lot's active hold more often than this is a bug. */

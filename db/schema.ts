@@ -22,6 +22,7 @@ import type { ClockStatus } from '../workflows/rules/clocks.js';
 import type { Jurisdiction } from '../workflows/rules/regulatory.js';
 import type { ClockKind } from '../workflows/rules/sla-policy.js';
 import type { triagePriority } from '../workflows/rules/triage.js';
+import type { HoldStatus, ReleaseDecision } from './product-holds.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
@@ -156,7 +157,7 @@ export interface ProductHoldsTable {
   /** Normalised: trimmed, single spaces, upper case. */
   model: string;
   lot: string;
-  status: 'active' | 'released';
+  status: HoldStatus;
   placed_at: Timestamp;
   placed_by: string;
   /** The placing actor's role as the workflow sent it (text: the hold's activity takes any). */
@@ -166,7 +167,7 @@ export interface ProductHoldsTable {
   released_at: Timestamp | null;
   released_by: string | null;
   released_by_role: string | null;
-  release_decision: 'release' | 'scrap' | 'rework' | 'return_to_supplier' | null;
+  release_decision: ReleaseDecision | null;
   release_reason: string | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
