@@ -48,6 +48,14 @@ describe('IDs and device keys come out as they always have', () => {
     expect(groupEventReportId('x', 'cn.group.notice')).toBe('x:report:cn.group.notice');
   });
 
+  it("shapes node's digests as the API's complaint IDs from an Idempotency-Key always were", () => {
+    // Values of api/complaints.ts complaintIdFromKey (its own shaping) before uuidFromDigest existed.
+    const fromKey = (key: string) => uuidFromDigest(createHash('sha256').update('complaint-idempotency:' + key).digest('hex'));
+    expect(fromKey('key-1')).toBe('42a3f3a7-ac63-83d8-9a59-a1d7fc48d872');
+    expect(fromKey('e4c1b1a0-idempotency')).toBe('0fcd3a94-8cf4-8887-8698-e83f460168ed');
+    expect(fromKey('输液泵-2026')).toBe('81f0a712-7cf3-8379-b881-a888ea5ab8a0');
+  });
+
   it("hashes as node's SHA-256 does, and shapes node's digests alike", () => {
     expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
     expect(sha256Hex('输液泵')).toBe('b3bf4b138e35f3c60b116719cbbaabc5bbcfc7771c4a1eb0e021c8929a69e507');
