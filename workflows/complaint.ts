@@ -55,8 +55,6 @@ import { mediationBegan, mediationEnded, mediationSession } from './transitions/
 import { TRANSITIONS, UPDATE_ACTIONS, refusalOf, type UpdateAction } from './transitions/registry.js';
 import { clusterFlagged, groupEventConfirmed, reportProgressed } from './transitions/regulatory.js';
 
-const DAY = 24 * 60 * 60 * 1000;
-
 // Database writes retry until the database is back: a complaint's record must never be dropped.
 const DATABASE_RETRY: RetryPolicy = {
   initialInterval: '500 milliseconds',
@@ -249,7 +247,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
   }
 
   let pendingMediations = 0;
-  function startMediation({ actor, reason, body, deadlineDays }: Extract<Work, { kind: 'startMediation' }>): void {
+  function startMediation({ actor, reason, body, deadlineAt }: Extract<Work, { kind: 'startMediation' }>): void {
     if (pendingMediations > 0) return; // one mediation at a time
     const at = now();
     const n = history.filter((e) => e.action === 'stage.changed' && e.data.to === 'mediation').length + pendingMediations + 1;
@@ -258,7 +256,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
       mediationId: `${state.complaintId}:mediation:${n}`,
       complaintId: state.complaintId,
       body,
-      deadlineAt: at + deadlineDays * DAY,
+      deadlineAt,
       startedBy: actor,
       reason,
     };
@@ -271,8 +269,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
       const child = await startChild(mediation, { workflowId: mediationInput.mediationId, args: [mediationInput] });
       void child.result().then((result) => commit(mediationEnded(state, context(), result)));
       pendingMediations--;
-      const { mediationId, deadlineAt } = mediationInput;
-      commit(mediationBegan(state, context(), { mediationId, body, startedAt: at, deadlineAt }, actor));
+      commit(mediationBegan(state, context(), { mediationId: mediationInput.mediationId, body, startedAt: at, deadlineAt }, actor));
     });
   }
 
@@ -315,7 +312,18 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
   commit(received(state, context(), input.receivedBy, receipt.number, input.intake.channel));
   ready = true;
 
-  // Then whatever comes: actions (the handlers above), deadlines falling due, work for the loop.
+  // Then the stages, in order, each moved on by the action named (workflows/transitions/):
+  //   intake         the verifications and the first contact, then complete intake    intake.ts
+  //   assessment     assess: the category's clocks start, on to investigation        assessment.ts
+  //   investigation  findings and a root cause (or a waiver), then complete           investigation.ts
+  //   resolution     a remedy proposed, approved, accepted by the customer           resolution.ts
+  //   mediation      a supervisor's escalation when they cannot agree; its outcome   mediation-and-legal.ts
+  //   legal          mediation failed: until a supervisor closes the legal route     mediation-and-legal.ts
+  //   feedback       satisfied: the revisit (or closed); dissatisfied: reopened      feedback-and-revisit.ts
+  //   revisit        once due (a timer below), its outcome closes the case           feedback-and-revisit.ts
+  //   closed, or withdrawn at any open stage                                        any-stage.ts
+  // Reports to regulators run alongside (regulatory.ts). What each stage waits for: awaiting.ts.
+  // The loop: deadlines falling due, the events to the file, the work the transitions asked for.
   while (true) {
     commit(deadlinesAsOf(state, context()));
     publishSearchAttributes();

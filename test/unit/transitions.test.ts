@@ -5,6 +5,7 @@
  * holiday in March 2026) under the default policy, worked out by hand beside each expectation.
  */
 import { describe, expect, it } from 'vitest';
+import type { ActionArgs } from '../../workflows/actions.js';
 import { REFUSAL } from '../../workflows/contract.js';
 import { SYSTEM_ACTOR } from '../../workflows/model.js';
 import { escalated } from '../../workflows/transitions/any-stage.js';
@@ -217,7 +218,8 @@ describe('resolution', () => {
     const o = escalated(complaintIn('resolution'), context('2026-03-09T15:00:00+08:00'), e);
     expect(o.events).toEqual([{ actor: supervisor, action: 'escalated', data: { target: 'mediation', level: 'supervisor', reason: 'no agreement on a remedy' } }]);
     expect(o.state.marks.mediation).toBe(true);
-    expect(o.work).toEqual([{ kind: 'startMediation', actor: supervisor, reason: 'no agreement on a remedy', body: 'consumer association', deadlineDays: 30 }]);
+    // The mediation body has 30 days unless the escalation says otherwise.
+    expect(o.work).toEqual([{ kind: 'startMediation', actor: supervisor, reason: 'no agreement on a remedy', body: 'consumer association', deadlineAt: t('2026-04-08T15:00:00+08:00') }]);
     expect(escalated(complaintIn('closed'), context('2026-03-20T10:00:00+08:00'), e)).toMatchObject({ events: [], work: [] });
   });
 });
@@ -275,7 +277,7 @@ describe('any stage', () => {
   });
 
   it('a reportability decision that finds a report owed opens it and asks the workflow to start its workflow', () => {
-    const facts = { eventCountry: 'CN', outcome: 'serious_injury', marketedIn: ['CN'], reporterRole: 'manufacturer', remedialActionNeeded: false } as const;
+    const facts: ActionArgs<'decideReportability'>['facts'] = { eventCountry: 'CN', outcome: 'serious_injury', marketedIn: ['CN'], reporterRole: 'manufacturer', remedialActionNeeded: false };
     const qaActor = { id: 'qa-zhou', role: 'qa' } as const;
     const o = act(complaintIn('investigation'), 'decideReportability', args('decideReportability', qaActor, { facts }), '2026-03-09T12:00:00+08:00');
     expect(actions(o)).toEqual(['reportability.decided', 'regulatory.report_opened']);

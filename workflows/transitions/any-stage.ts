@@ -8,7 +8,7 @@ import type { ActionArgs } from '../actions.js';
 import { FINAL_STAGES, SYSTEM_ACTOR, type Actor } from '../model.js';
 import { reportingRule } from '../rules/regulatory.js';
 import { answerBreach, cancelOpenClocks } from './clocks.js';
-import { missingText, refused, transition, type Change, type Context, type Outcome } from './change.js';
+import { DAY, missingText, refused, transition, type Change, type Context, type Outcome } from './change.js';
 import { isKnownRule, openReport, reportDay0 } from './regulatory.js';
 import type { Transitions } from './registry.js';
 
@@ -72,7 +72,8 @@ export function escalated(state: ComplaintState, ctx: Context, e: ActionArgs<'es
     c.escalate(e.actor, e.target === 'regulator' ? 'qa' : 'supervisor', e.target, e.reason, e.ruleId ? { ruleId: e.ruleId } : {});
     // When the customer and the company cannot agree on a remedy, a third party mediates.
     if (e.target === 'mediation' && (c.state.stage === 'resolution' || c.state.stage === 'feedback')) {
-      c.work.push({ kind: 'startMediation', actor: e.actor, reason: e.reason, body: e.mediator ?? 'mediation body to be named', deadlineDays: e.deadlineDays ?? 30 });
+      const deadlineAt = ctx.at + (e.deadlineDays ?? 30) * DAY;
+      c.work.push({ kind: 'startMediation', actor: e.actor, reason: e.reason, body: e.mediator ?? 'mediation body to be named', deadlineAt });
     }
     if (e.target === 'regulator' && e.ruleId && isKnownRule(e.ruleId) && reportingRule(e.ruleId).clock.unit !== 'none') {
       openReport(c, e.ruleId, reportDay0(c.state, ctx.intake), e.actor, `supervisor's escalation: ${e.reason}`);

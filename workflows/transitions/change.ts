@@ -14,6 +14,8 @@ import type { BusinessCalendar } from '../rules/calendar.js';
 import type { ServiceLevelPolicy } from '../rules/sla-policy.js';
 import type { RegulatoryReportInput, TightenReport } from '../regulatory-report-contract.js';
 
+export const DAY = 24 * 60 * 60 * 1000;
+
 /** When and under what a change happens. */
 export interface Context {
   /** The workflow's now. */
@@ -34,7 +36,7 @@ export interface Emitted {
 /** Work a transition needs done outside the state; complaint.ts carries it out, in order. */
 export type Work =
   /** A third party mediates (at most one at a time; the stage moves once it has begun). */
-  | { kind: 'startMediation'; actor: Actor; reason: string; body: string; deadlineDays: number }
+  | { kind: 'startMediation'; actor: Actor; reason: string; body: string; deadlineAt: number }
   /** Start the report's own workflow (it outlives the complaint if need be). */
   | { kind: 'startReport'; input: RegulatoryReportInput }
   /** Tell an open report that the facts now call for a tighter rule. */

@@ -8,10 +8,8 @@ import type { Actor } from '../model.js';
 import { isSampledForRevisit } from '../rules/sla-policy.js';
 import { close } from './any-stage.js';
 import { begin } from './clocks.js';
-import { badScore, refused, transition, type Change } from './change.js';
+import { DAY, badScore, refused, transition, type Change } from './change.js';
 import type { Transitions } from './registry.js';
-
-const DAY = 24 * 60 * 60 * 1000;
 
 /** Back to investigation: a new cycle, whose resolution clock starts now; the earlier ones keep their outcome on file. */
 function reopen(c: Change, actor: Actor, at: number): void {
