@@ -1,9 +1,10 @@
 /**
  * The HTTP API, built by a factory from its dependencies so tests call it with `app.request()`
- * against the same real PostgreSQL and Temporal the server uses.
+ * against the same real PostgreSQL and Temporal the server uses. Every route is declared with
+ * `app.openapi(createRoute(...), handler)` in its file; the OpenAPI document is generated from them.
  */
+import { createRoute } from '@hono/zod-openapi';
 import { sql } from 'kysely';
-import { Hono } from 'hono';
 import { actorForToken } from '../db/users.js';
 import type { ActorEnv } from './actor.js';
 import { adminRoutes, meRoutes } from './admin.js';
@@ -18,11 +19,14 @@ import { reportRoutes } from './reports.js';
 import { escalationRoutes } from './escalations.js';
 import { regulatoryReportRoutes, reportabilityRoutes } from './regulatory.js';
 import type { ApiDeps } from './deps.js';
+import { buildOpenApiDocument } from './openapi-document.js';
+import { jsonResponse, operation, routesApp } from './openapi-route.js';
 import { problem } from './problems.js';
+import { Responses } from './responses.js';
 import { refusalResponse } from './temporal-errors.js';
 
 export function createApp(deps: ApiDeps) {
-  const app = new Hono<ActorEnv>();
+  const app = routesApp<ActorEnv>();
   // Every route that signs its caller in resolves bearer tokens against the users in PostgreSQL.
   app.use('*', async (c, next) => {
     c.set('resolveActor', (token) => actorForToken(deps.db, token));
@@ -30,7 +34,22 @@ export function createApp(deps: ApiDeps) {
   });
 
   /** 200 only when both systems of record answer; 503 names what is down. */
-  app.get('/healthz', async (c) => {
+  const health = createRoute({
+    method: 'get',
+    path: '/healthz',
+    ...operation({
+      tag: 'ops',
+      summary: 'Health check',
+      description: '200 only when both systems of record (PostgreSQL and Temporal) answer.',
+      callers: 'public',
+      operationId: 'health',
+    }),
+    responses: {
+      200: jsonResponse(Responses.Health, 'Both answer.'),
+      503: jsonResponse(Responses.Health, 'PostgreSQL or Temporal is down (named in the body).'),
+    },
+  });
+  app.openapi(health, async (c) => {
     const [postgres, temporal] = await Promise.all([
       sql`select 1`.execute(deps.db).then(() => 'up' as const, () => 'down' as const),
       deps.temporal.connection.workflowService
@@ -53,10 +72,11 @@ export function createApp(deps: ApiDeps) {
   // The Temporal Web UI decodes payloads here, for signed-in supervisors, QA and admins only.
   app.route('/codec', codecRoutes({ codec: clientCodec(deps.temporal), authorize: codecUsersOnly }));
   app.route('/codec-session', codecSessionRoutes());
-  // The API reference (no sign-in): /openapi.json and /docs.
-  app.route('/', docsRoutes());
   app.route('/regulatory-reports', regulatoryReportRoutes(deps));
   app.route('/reportability', reportabilityRoutes(deps));
+  // The API reference (no sign-in): /openapi.json and /docs. Built once every route is registered,
+  // at start-up: a route the document cannot be built from fails here, not on a request.
+  app.route('/', docsRoutes(buildOpenApiDocument(app)));
 
   app.notFound((c) => problem(c, 404, 'notFound', 'Not found', `no endpoint ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

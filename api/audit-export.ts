@@ -12,7 +12,8 @@
  */
 import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { Hono, type Context } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { Actor } from '../workflows/model.js';
 import { requireActor, type ActorEnv } from './actor.js';
 import {
@@ -27,8 +28,10 @@ import {
 } from './audit-evidence.js';
 import type { ApiDeps } from './deps.js';
 import { withIsoInstants } from './instants.js';
+import { complaintIdParam, jsonResponse, operation, problems, routesApp } from './openapi-route.js';
 import { problem } from './problems.js';
 import { UUID } from './request.js';
+import { Responses } from './responses.js';
 import { toEventView, toRecord } from './record.js';
 
 export const AUDIT_EXPORT_FORMAT = 'complaint-audit-export/1';
@@ -198,9 +201,40 @@ async function evidenceOf(temporal: Client, workflowId: string, decode: DecodePa
   }
 }
 
+const exportJson = createRoute({
+  method: 'get',
+  path: '/{id}/audit',
+  ...operation({
+    tag: 'audit',
+    summary: "Export the complaint's whole file",
+    description:
+      'Record, trail, SLA clocks, regulatory reports and the clock evidence from the Temporal histories (each timer tied to the deadline it was set for), with a SHA-256 digest of the RFC 8785 canonical JSON. Not cached (`no-store`).',
+    callers: 'any',
+    operationId: 'exportAudit',
+  }),
+  middleware: [requireActor] as const,
+  request: { params: complaintIdParam },
+  responses: { 200: jsonResponse(Responses.AuditExport, 'The export.'), ...problems([401, 404, 503]) },
+});
+
+const exportHtml = createRoute({
+  method: 'get',
+  path: '/{id}/audit.html',
+  ...operation({
+    tag: 'audit',
+    summary: 'The audit export as a printable page',
+    description: 'Self-contained HTML (nothing loads or runs), the same content as the JSON export. Not cached (`no-store`).',
+    callers: 'any',
+    operationId: 'exportAuditHtml',
+  }),
+  middleware: [requireActor] as const,
+  request: { params: complaintIdParam },
+  responses: { 200: { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } }, ...problems([401, 404, 503]) },
+});
+
 /** Mounted at /complaints: GET /:id/audit and GET /:id/audit.html. */
 export function auditExportRoutes(deps: ApiDeps) {
-  const app = new Hono<ActorEnv>();
+  const app = routesApp();
   type Ctx = Context<ActorEnv>;
   const notFound = (c: Ctx) => problem(c, 404, 'notFound', 'No such complaint', 'no complaint with this id');
   const load = async (c: Ctx) => {
@@ -208,13 +242,13 @@ export function auditExportRoutes(deps: ApiDeps) {
     return UUID.test(id) ? buildAuditExport(deps, id, c.get('actor')) : undefined;
   };
 
-  app.get('/:id/audit', requireActor, async (c) => {
+  app.openapi(exportJson, async (c) => {
     const exp = await load(c);
     if (!exp) return notFound(c);
     return c.body(JSON.stringify(exp), 200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
   });
 
-  app.get('/:id/audit.html', requireActor, async (c) => {
+  app.openapi(exportHtml, async (c) => {
     const exp = await load(c);
     if (!exp) return notFound(c);
     return c.body(renderAuditHtml(exp), 200, {

@@ -3,32 +3,56 @@
  * holidays, a corrected make-up day). A correction is saved, then every open complaint is told,
  * and recomputes its open clocks from their start; the recomputation is on each complaint's record.
  */
-import { Hono } from 'hono';
+import { createRoute, z } from '@hono/zod-openapi';
 import { loadCalendar, saveCalendar } from '../db/reference-data.js';
 import { calendarCorrectedSignal } from '../workflows/contract.js';
 import { FINAL_STAGES } from '../workflows/model.js';
 import { validateCalendar, type BusinessCalendar } from '../workflows/rules/calendar.js';
-import { allow, requireActor, type ActorEnv } from './actor.js';
+import { allow, requireActor } from './actor.js';
 import type { ApiDeps } from './deps.js';
+import { jsonBody, jsonResponse, operation, pathParam, problems, readJson, routesApp } from './openapi-route.js';
 import { problem } from './problems.js';
-import { parseBody } from './request.js';
+import { Responses } from './responses.js';
 import { calendarSchema } from './schemas.js';
 
+const calendarIdParam = z.object({ id: pathParam('The calendar ID, e.g. `CN`, `US-FED`.') });
+
+const readCalendar = createRoute({
+  method: 'get',
+  path: '/{id}',
+  ...operation({ tag: 'calendars', summary: 'Read a business calendar', callers: 'any', operationId: 'getCalendar' }),
+  request: { params: calendarIdParam },
+  responses: { 200: jsonResponse(Responses.Calendar, 'The calendar.'), ...problems([401, 404, 503]) },
+});
+
+const correctCalendar = createRoute({
+  method: 'put',
+  path: '/{id}',
+  ...operation({
+    tag: 'calendars',
+    summary: 'Correct (or add) a business calendar',
+    description: "Saved, then every open complaint on it recomputes its open clocks from their start; the recomputation is on each complaint's record.",
+    callers: ['admin'],
+    operationId: 'putCalendar',
+  }),
+  middleware: [allow('admin'), readJson] as const,
+  request: { params: calendarIdParam, body: jsonBody(calendarSchema.meta({ id: 'CalendarRequest' })) },
+  responses: { 200: jsonResponse(Responses.CalendarCorrected, 'Saved; the open complaints were told.'), ...problems([400, 401, 403, 422, 503]) },
+});
+
 export function calendarRoutes({ db, temporal }: ApiDeps) {
-  const app = new Hono<ActorEnv>();
+  const app = routesApp();
   app.use('*', requireActor);
 
-  app.get('/:id', async (c) => {
+  app.openapi(readCalendar, async (c) => {
     const calendar = await loadCalendar(db, c.req.param('id'));
     if (!calendar) return problem(c, 404, 'notFound', 'No such calendar', 'no business calendar with this id');
-    return c.json(calendar);
+    return c.json(calendar, 200);
   });
 
-  app.put('/:id', allow('admin'), async (c) => {
+  app.openapi(correctCalendar, async (c) => {
     const actor = c.get('actor');
-    const body = await parseBody(c, calendarSchema);
-    if (!body.ok) return body.response;
-    const { reason, ...fields } = body.value;
+    const { reason, ...fields } = c.req.valid('json');
     const calendar: BusinessCalendar = { id: c.req.param('id'), ...fields };
     const problems = validateCalendar(calendar);
     if (problems.length) {
@@ -46,7 +70,7 @@ export function calendarRoutes({ db, temporal }: ApiDeps) {
         // Completed since the list was read: nothing to recompute.
       }
     }
-    return c.json({ calendar, openComplaintsNotified: notified });
+    return c.json({ calendar, openComplaintsNotified: notified }, 200);
   });
   return app;
 }

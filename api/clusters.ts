@@ -5,7 +5,8 @@
  * with a reason (409/403/422), changing nothing.
  */
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import { Hono, type Context } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
+import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
 import {
   confirmGroupEventUpdate,
@@ -13,21 +14,24 @@ import {
   type ClusterAlertView,
   type ClusterWatchInput,
   type ClusterWatchWorkflow,
+  CLUSTER_ALERT_STATUSES,
 } from '../workflows/cluster-watch-contract.js';
 import { clusterWatchId, clusterWatchIdPart } from '../workflows/ids.js';
 import type { ClusterAlertsTable } from '../db/schema.js';
 import { sql, type Selectable } from 'kysely';
-import { requireActor, type ActorEnv } from './actor.js';
-import { pageOf } from './cursor.js';
+import { requireActor } from './actor.js';
+import { beyondPosition, pageOf } from './cursor.js';
 import { NotConfirmedInTime, withinActionTimeout } from './deadline.js';
 import type { ApiDeps } from './deps.js';
 import { withIsoInstants } from './instants.js';
+import { BODY_ERRORS, firstQueryValues, idempotencyHeader, jsonBody, jsonResponse, operation, pathParam, problems, readJson, routesApp } from './openapi-route.js';
 import { problem } from './problems.js';
 import { toEventView } from './record.js';
-import { UUID, parseBody, parseListQuery } from './request.js';
+import { UUID, listCursor } from './request.js';
+import { Responses } from './responses.js';
 import { refusalResponse } from './temporal-errors.js';
 
-const ALERT_STATUSES = ['open', 'confirmed', 'dismissed'] as const;
+const ALERT_STATUSES = CLUSTER_ALERT_STATUSES;
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
 
@@ -42,7 +46,6 @@ export const clusterListQuerySchema = z.strictObject({
 export const groupEventDecisionSchema = z.strictObject({ reason: text(2000) });
 
 type AlertRow = Selectable<ClusterAlertsTable>;
-type Ctx = Context<ActorEnv>;
 
 const iso = (value: Date | string | null) => (value === null ? undefined : new Date(value).toISOString());
 
@@ -69,33 +72,89 @@ function toAlert(row: AlertRow) {
   };
 }
 
+const notFound = (c: Parameters<typeof problem>[0]) => problem(c, 404, 'notFound', 'No such alert', 'no cluster alert with this id');
+const alertIdParam = z.object({ id: pathParam('The alert ID (a UUID).', 'uuid') });
+
+/** A path naming no alert answers 404 before the body is read. */
+const alertIdChecked = createMiddleware(async (c, next) => {
+  if (!UUID.test(c.req.param('id') ?? '')) return notFound(c);
+  await next();
+});
+
+const listClusters = createRoute({
+  method: 'get',
+  path: '/',
+  ...operation({ tag: 'clusters', summary: 'List possible group events', callers: 'any', operationId: 'listClusters', strictQuery: true }),
+  middleware: [firstQueryValues] as const,
+  request: { query: clusterListQuerySchema },
+  responses: { 200: jsonResponse(Responses.ClusterList, 'A page of alerts, newest first.'), ...problems([400, 401, 503]) },
+});
+
+const readCluster = createRoute({
+  method: 'get',
+  path: '/{id}',
+  ...operation({
+    tag: 'clusters',
+    summary: 'Read a possible group event',
+    description: 'The alert, its member complaints, its trail and the regulatory reports it started.',
+    callers: 'any',
+    operationId: 'getCluster',
+  }),
+  request: { params: alertIdParam },
+  responses: { 200: jsonResponse(Responses.ClusterDetail, 'The alert.'), ...problems([401, 404, 503]) },
+});
+
+const decisionBody = groupEventDecisionSchema.meta({ id: 'GroupEventDecisionRequest' });
+const decisionRoute = (decision: 'confirmation' | 'dismissal') =>
+  createRoute({
+    method: 'post',
+    path: `/{id}/${decision}`,
+    ...operation({
+      tag: 'clusters',
+      summary: decision === 'confirmation' ? 'Confirm a group adverse event' : 'Dismiss a possible group event',
+      description:
+        (decision === 'confirmation'
+          ? 'Starts the group-event clocks (12-hour notice, 7-day investigation report) and a 24-hour individual report for each member complaint.'
+          : 'Records why it is not a group event.') + ' An `Idempotency-Key` makes a retry apply once.',
+      callers: ['qa'],
+      operationId: decision === 'confirmation' ? 'confirmCluster' : 'dismissCluster',
+    }),
+    // The role is checked once the alert is found (404 first), as the watch itself does.
+    middleware: [alertIdChecked, readJson] as const,
+    request: {
+      params: alertIdParam,
+      headers: idempotencyHeader,
+      body: jsonBody(decisionBody, { reason: decision === 'confirmation' ? 'same fault on three pumps of one lot' : 'three unrelated faults' }),
+    },
+    responses: {
+      200: jsonResponse(Responses.ClusterDecision, 'Decided: the alert.'),
+      ...problems(BODY_ERRORS, { 409: 'The alert is confirmed or dismissed already.' }),
+    },
+  });
+
 export function clusterRoutes(deps: ApiDeps) {
   const { db, temporal, taskQueue } = deps;
-  const app = new Hono<ActorEnv>();
+  const app = routesApp();
   app.use('*', requireActor);
 
-  const notFound = (c: Ctx) => problem(c, 404, 'notFound', 'No such alert', 'no cluster alert with this id');
-
   // ---- Read ----------------------------------------------------------------------------------
-  app.get('/', async (c) => {
-    const list = parseListQuery(c, clusterListQuerySchema, UUID);
-    if (!list.ok) return list.response;
-    const { query: q, cursor } = list.value;
+  app.openapi(listClusters, async (c) => {
+    const q = c.req.valid('query');
+    const position = listCursor(c, q.cursor, UUID);
+    if (!position.ok) return position.response;
+    const { cursor } = position;
     let query = db.selectFrom('cluster_alerts').selectAll();
     if (q.status) query = query.where('status', '=', q.status);
     // Model and lot match as the watch ID does: trimmed, case-insensitive.
     if (q.model) query = query.where(sql<string>`split_part(watch_id, ':', 2)`, '=', clusterWatchIdPart(q.model));
     if (q.lot) query = query.where(sql<string>`split_part(watch_id, ':', 3)`, '=', clusterWatchIdPart(q.lot));
-    if (cursor) {
-      const at = new Date(cursor.at);
-      query = query.where((eb) => eb.or([eb('flagged_at', '<', at), eb.and([eb('flagged_at', '=', at), eb('id', '<', cursor.id)])]));
-    }
+    if (cursor) query = query.where(beyondPosition(['flagged_at', 'id'], [new Date(cursor.at), cursor.id], 'desc'));
     const rows = await query.orderBy('flagged_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
     const { page, nextCursor } = pageOf(rows, q.limit, (last) => ({ at: new Date(last.flagged_at).toISOString(), id: last.id }));
-    return c.json({ items: page.map(toAlert), nextCursor });
+    return c.json({ items: page.map(toAlert), nextCursor }, 200);
   });
 
-  app.get('/:id', async (c) => {
+  app.openapi(readCluster, async (c) => {
     const id = c.req.param('id');
     if (!UUID.test(id)) return notFound(c);
     const row = await db.selectFrom('cluster_alerts').selectAll().where('id', '=', id).executeTakeFirst();
@@ -144,12 +203,10 @@ export function clusterRoutes(deps: ApiDeps) {
     ['dismissal', dismissGroupEventUpdate, 'dismiss'],
   ] as const;
   for (const [path, update, verb] of decisions) {
-    app.post(`/:id/${path}`, async (c) => {
+    app.openapi(decisionRoute(path), async (c) => {
       const id = c.req.param('id');
-      if (!UUID.test(id)) return notFound(c);
       const actor = c.get('actor');
-      const body = await parseBody(c, groupEventDecisionSchema);
-      if (!body.ok) return body.response;
+      const body = { value: c.req.valid('json') };
       const row = await db.selectFrom('cluster_alerts').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) return notFound(c);
       // The watch checks both again; answering here spares it requests that cannot succeed.
@@ -171,7 +228,7 @@ export function clusterRoutes(deps: ApiDeps) {
             }),
           }),
         );
-        return c.json({ alert: withIsoInstants(toView(alert)) });
+        return c.json({ alert: withIsoInstants(toView(alert)) }, 200);
       } catch (err) {
         if (err instanceof NotConfirmedInTime) {
           return problem(c, 503, 'unavailable', 'Not confirmed in time', 'the cluster watch did not answer in time; the decision may still be applied. Retry with the same Idempotency-Key to apply it once.');

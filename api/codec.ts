@@ -19,7 +19,8 @@
 import type { Client } from '@temporalio/client';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { JSONToPayload, payloadToJSON, type JSONPayload } from '@temporalio/common/lib/proto-utils.js';
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { every } from 'hono/combine';
 import { cors } from 'hono/cors';
@@ -27,7 +28,10 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import type { Role } from '../workflows/model.js';
 import { requireActor, type ActorEnv } from './actor.js';
+import { jsonResponse, operation, pathParam, problems, routesApp } from './openapi-route.js';
 import { problem } from './problems.js';
+import { CodecPayloadsSchema } from './responses.js';
+import { z } from 'zod';
 
 /** The roles that may read decoded payloads (everything a complaint's history holds). */
 export const CODEC_ROLES: readonly Role[] = ['supervisor', 'qa', 'admin'];
@@ -70,13 +74,53 @@ const SESSION_PAGE = (message: string) => `<!doctype html><html lang="en"><head>
 <em>Include cross-origin credentials</em>. Payloads show decoded; signed out, or for other roles, they stay ciphertext
 (<code>binary/encrypted</code>).</p></body></html>`;
 
+const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' as const } } } });
+
+const sessionPage = createRoute({
+  method: 'get',
+  path: '/',
+  ...operation({
+    tag: 'ops',
+    summary: 'Codec sign-in page',
+    description: 'A page where a supervisor, QA officer or admin pastes their token to let this browser decode payloads in the Temporal Web UI.',
+    callers: 'public',
+    operationId: 'codecSessionPage',
+  }),
+  responses: { 200: htmlPage('The page.') },
+});
+
+const sessionSignIn = createRoute({
+  method: 'post',
+  path: '/',
+  ...operation({
+    tag: 'ops',
+    summary: 'Sign this browser in for the codec',
+    description:
+      'Form field `token` (application/x-www-form-urlencoded): a token of a supervisor, QA officer or admin. Sets an HttpOnly, SameSite=Lax cookie for `/codec`, valid 8 hours, which the Web UI sends when *Include cross-origin credentials* is on. An unknown, revoked or expired token answers 401, a token of another role 403, each as an HTML page.',
+    callers: 'public',
+    operationId: 'codecSessionSignIn',
+  }),
+  responses: {
+    200: htmlPage('Signed in; the page says as whom.'),
+    401: htmlPage('The token is unknown, revoked or expired (an HTML page).'),
+    403: htmlPage('The token is of another role (an HTML page).'),
+  },
+});
+
+const sessionSignOut = createRoute({
+  method: 'delete',
+  path: '/',
+  ...operation({ tag: 'ops', summary: 'Sign this browser out of the codec', callers: 'public', operationId: 'codecSessionSignOut' }),
+  responses: { 204: { description: 'The cookie is cleared.' } },
+});
+
 /** /codec-session: signs a browser in (or out) for the codec endpoint with an HttpOnly cookie. */
 export function codecSessionRoutes() {
-  const app = new Hono<ActorEnv>();
+  const app = routesApp();
   const page = (c: Context, message: string, status: 200 | 401 | 403 = 200) =>
     c.html(SESSION_PAGE(message), status, { 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" });
-  app.get('/', (c) => page(c, 'Sign this browser in for decoding.'));
-  app.post('/', async (c) => {
+  app.openapi(sessionPage, (c) => page(c, 'Sign this browser in for decoding.'));
+  app.openapi(sessionSignIn, async (c) => {
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const token = typeof form.token === 'string' ? form.token.trim() : '';
     const actor = token ? await c.get('resolveActor')(token) : undefined;
@@ -85,7 +129,7 @@ export function codecSessionRoutes() {
     setCookie(c, CODEC_SESSION_COOKIE, token, { httpOnly: true, sameSite: 'Lax', path: '/codec', maxAge: 8 * 3600 });
     return page(c, `This browser is signed in for decoding as ${actor.id} (${actor.role}) for 8 hours.`);
   });
-  app.delete('/', (c) => {
+  app.openapi(sessionSignOut, (c) => {
     deleteCookie(c, CODEC_SESSION_COOKIE, { path: '/codec' });
     return c.body(null, 204);
   });
@@ -123,8 +167,39 @@ export function clientCodec(client: Client): PayloadCodec {
   };
 }
 
+/**
+ * POST /codec/{encode,decode} and /codec/{namespace}/{encode,decode}. The body is read by hand (the
+ * protocol's own 400s), so the route documents it by reference to the schema the answer has.
+ */
+function codecRoute(direction: 'encode' | 'decode', inNamespace: boolean) {
+  return createRoute({
+    method: 'post',
+    path: inNamespace ? `/{namespace}/${direction}` : `/${direction}`,
+    ...operation({
+      tag: 'ops',
+      summary: direction === 'decode' ? 'Decode workflow payloads' : 'Encode workflow payloads',
+      description:
+        "Temporal's codec-server protocol, for the Web UI (CORS for its origin) and `temporal --codec-endpoint`. " +
+        (inNamespace ? 'The namespace in the path is accepted and not needed (one set of keys).' : 'The UI may name the namespace in `X-Namespace`; it is not needed.') +
+        ' Decoded payloads are personal data: never cached (`no-store`).',
+      callers: CODEC_ROLES,
+      operationId: `${direction}Payloads${inNamespace ? 'InNamespace' : ''}`,
+    }),
+    request: {
+      ...(inNamespace ? { params: z.object({ namespace: pathParam('The Temporal namespace (ignored).') }) } : {}),
+      body: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CodecPayloads' }, example: { payloads: [] } } } },
+    },
+    responses: {
+      200: jsonResponse(CodecPayloadsSchema, `The payloads, ${direction}d.`),
+      ...problems([400, 401, 403, 413, 503], {
+        400: 'Not JSON, not `{"payloads": [...]}`, a payload not in protobuf JSON, or payloads the codec cannot ' + direction + ' (e.g. an unknown key id).',
+      }),
+    },
+  });
+}
+
 export function codecRoutes(deps: CodecDeps) {
-  const app = new Hono();
+  const app = routesApp();
   const origins = deps.uiOrigins ?? uiOriginsFromEnv();
   app.use(
     '*',
@@ -180,8 +255,7 @@ export function codecRoutes(deps: CodecDeps) {
   };
 
   for (const direction of ['encode', 'decode'] as const) {
-    app.post(`/${direction}`, limit, run(direction));
-    app.post(`/:namespace/${direction}`, limit, run(direction));
+    for (const inNamespace of [false, true]) app.openapi({ ...codecRoute(direction, inNamespace), middleware: [limit] }, run(direction));
   }
   return app;
 }

@@ -1,40 +1,30 @@
 /**
- * /complaints: file a complaint, read it, list them, and one endpoint per stage action.
- * Actions are Temporal updates: the workflow accepts (the answer is the new state, already on
- * file in PostgreSQL) or refuses with a reason (409/403/422), changing nothing.
+ * /complaints: file a complaint, read it, list them, and its trail. The stage actions on it are in
+ * complaint-actions.ts, the audit export in audit-export.ts.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { createRoute } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
-import { Hono, type Context } from 'hono';
-import { type ComplaintInput, type ComplaintState, type FiledReceipt, type ComplaintView, filedUpdate, stateQuery } from '../workflows/contract.js';
-import { ACTIONS, ACTION_TABLE, escalateSignal, rolesFor, toWorkflowArgs, updates, type ActionPath } from '../workflows/actions.js';
-import type { IntakeRecord, Role, Stage } from '../workflows/model.js';
+import { createMiddleware } from 'hono/factory';
+import { type ComplaintInput, type FiledReceipt, type ComplaintView, filedUpdate, stateQuery } from '../workflows/contract.js';
+import { rolesFor } from '../workflows/actions.js';
+import type { IntakeRecord } from '../workflows/model.js';
 import type { complaint } from '../workflows/complaint.js';
-import { recordMediationOutcomeUpdate, recordSessionUpdate } from '../workflows/mediation-contract.js';
-import { refusalFor } from '../workflows/rules/permissions.js';
-import { allow, requireActor, type ActorEnv } from './actor.js';
+import { allow, requireActor } from './actor.js';
 import type { ApiDeps } from './deps.js';
 import { NotConfirmedInTime, withinActionTimeout } from './deadline.js';
 import { problem } from './problems.js';
-import { UUID, parseBody, parseListQuery } from './request.js';
+import { UUID, listCursor } from './request.js';
 import { withIsoInstants } from './instants.js';
 import { holdsForLot } from './product-holds.js';
 import { toEventView, toRecord, toSummary } from './record.js';
-import { createComplaintSchema, listQuerySchema, mediationOutcomeSchema, mediationSessionSchema, type CreateComplaintBody } from './schemas.js';
-import { pageOf } from './cursor.js';
+import { createComplaintSchema, listQuerySchema, type CreateComplaintBody } from './schemas.js';
+import { beyondPosition, pageOf } from './cursor.js';
 import { fileIntakeCard } from '../db/intake-card.js';
 import { loadPolicy } from '../db/reference-data.js';
-
-type Ctx = Context<ActorEnv>;
-// Bodies are checked by the table's schemas here and again by the workflow's validators.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyAction = UpdateDefinition<ComplaintState, [any]>;
-
-/** The roles that may take an action at some stage; the workflow checks the stage (and the role again). */
-export function rolesForActionPath(path: ActionPath): Role[] {
-  return rolesFor(ACTION_TABLE.find((a) => a.path === path)!.name);
-}
+import { complaintIdParam, firstQueryValues, idempotencyHeader, jsonBody, jsonResponse, operation, problems, readJson, routesApp } from './openapi-route.js';
+import { Responses } from './responses.js';
+import { addComplaintActionRoutes } from './complaint-actions.js';
 
 /** Instants travel as ISO strings in JSON and as epoch milliseconds inside the workflow. */
 const toMs = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
@@ -61,25 +51,109 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A body that files a complaint: the API reference's example, and the tests'. */
+export const FILING_EXAMPLE = {
+  channel: 'phone',
+  complainant: { name: 'Zhang Wei', role: 'clinician', organisation: 'Riverside General Hospital', phone: '+86 139 1234 5678' },
+  device: { productName: 'Volumetric infusion pump', model: 'VIP-200', lot: 'L2026-0917', serialNumber: 'SN-000917-44', manufacturer: 'Acme Medical' },
+  event: { description: 'Pump stopped mid-infusion with a false occlusion alarm', country: 'CN', patientHarmed: false, inUseOnPatient: true },
+  requestedRemedies: ['repair'],
+  sampleAvailable: true,
+};
+
+const createComplaintBody = createComplaintSchema.meta({ id: 'FileComplaintRequest' });
+
+/** Idempotency-Key on filing: 1 to 200 characters, checked before the body is read. */
+const filingKeyChecked = createMiddleware(async (c, next) => {
+  const key = c.req.header('idempotency-key');
+  if (key !== undefined && (key.length < 1 || key.length > 200)) {
+    return problem(c, 422, 'validation', 'Invalid request', 'Idempotency-Key must be 1 to 200 characters', [
+      { pointer: '/header/idempotency-key', message: 'must be 1 to 200 characters' },
+    ]);
+  }
+  await next();
+});
+
+const location = { Location: { description: "The complaint's URL.", schema: { type: 'string' as const } } };
+
+const fileComplaint = createRoute({
+  method: 'post',
+  path: '/',
+  ...operation({
+    tag: 'complaints',
+    summary: 'File a complaint',
+    description:
+      "Starts the complaint's workflow and writes its intake record. With an `Idempotency-Key`, a retry files it once: the same key with the same body answers 200 with the same complaint; with another body, 409.",
+    callers: rolesFor('verifyComplainant'),
+    operationId: 'fileComplaint',
+  }),
+  middleware: [allow(...rolesFor('verifyComplainant')), filingKeyChecked, readJson] as const,
+  request: { headers: idempotencyHeader, body: jsonBody(createComplaintBody, FILING_EXAMPLE) },
+  responses: {
+    201: { ...jsonResponse(Responses.ComplaintFiled, 'Filed.'), headers: location },
+    200: { ...jsonResponse(Responses.ComplaintFiled, 'Already filed with this Idempotency-Key and the same body: the same complaint.'), headers: location },
+    ...problems([400, 401, 403, 409, 422, 503], {
+      409: 'This Idempotency-Key was used for a different complaint.',
+      503: 'Accepted by the workflow engine but not yet filed (the worker is down); `complaintId` names it. Retry with the same Idempotency-Key to get its number.',
+    }),
+  },
+});
+
+const listComplaints = createRoute({
+  method: 'get',
+  path: '/',
+  ...operation({
+    tag: 'complaints',
+    summary: 'List complaints',
+    description:
+      'Newest first (or `sort=oldest`), with cursor paging. Filters are facts of the case, never personal data; list rows leave the complainant out. `receivedFrom` must not be after `receivedTo`.',
+    callers: 'any',
+    operationId: 'listComplaints',
+    strictQuery: true,
+  }),
+  middleware: [firstQueryValues] as const,
+  request: { query: listQuerySchema },
+  responses: { 200: jsonResponse(Responses.ComplaintList, 'A page of complaints.'), ...problems([400, 401, 503]) },
+});
+
+const readComplaint = createRoute({
+  method: 'get',
+  path: '/{id}',
+  ...operation({
+    tag: 'complaints',
+    summary: 'Read a complaint',
+    description: 'The record and the live state (stage, owner, clocks with due times, what is awaited, history), and the product holds on its lot.',
+    callers: 'any',
+    operationId: 'getComplaint',
+  }),
+  request: { params: complaintIdParam },
+  responses: { 200: jsonResponse(Responses.ComplaintDetail, 'The complaint.'), ...problems([401, 404, 503]) },
+});
+
+const complaintTrail = createRoute({
+  method: 'get',
+  path: '/{id}/events',
+  ...operation({
+    tag: 'audit',
+    summary: "The complaint's audit trail",
+    description: 'Every event on the complaint from PostgreSQL (append-only): sequence, time, actor, action, data.',
+    callers: 'any',
+    operationId: 'listComplaintEvents',
+  }),
+  request: { params: complaintIdParam },
+  responses: { 200: jsonResponse(Responses.ComplaintEvents, 'The trail, oldest first.'), ...problems([401, 404, 503]) },
+});
+
 export function complaintRoutes(deps: ApiDeps) {
   const { db, temporal, taskQueue } = deps;
-  const app = new Hono<ActorEnv>();
+  const app = routesApp();
   app.use('*', requireActor);
 
-  const notFound = (c: Ctx) => problem(c, 404, 'notFound', 'No such complaint', 'no complaint with this id');
-
   // ---- File a complaint ----------------------------------------------------------------------
-  app.post('/', allow(...rolesFor('verifyComplainant')), async (c) => {
+  app.openapi(fileComplaint, async (c) => {
     const actor = c.get('actor');
     const key = c.req.header('idempotency-key');
-    if (key !== undefined && (key.length < 1 || key.length > 200)) {
-      return problem(c, 422, 'validation', 'Invalid request', 'Idempotency-Key must be 1 to 200 characters', [
-        { pointer: '/header/idempotency-key', message: 'must be 1 to 200 characters' },
-      ]);
-    }
-    const body = await parseBody(c, createComplaintSchema);
-    if (!body.ok) return body.response;
-    const b = body.value;
+    const b = c.req.valid('json');
     const now = Date.now();
     const receivedAt = toMs(b.receivedAt) ?? now;
     if (receivedAt > now + 60_000) {
@@ -200,10 +274,11 @@ export function complaintRoutes(deps: ApiDeps) {
     'marked_for_regulator', 'closed_at', 'withdrawn_reason', 'last_seq',
   ] as const satisfies ReadonlyArray<keyof SummaryRow>;
 
-  app.get('/', async (c) => {
-    const list = parseListQuery(c, listQuerySchema, UUID);
-    if (!list.ok) return list.response;
-    const { query: q, cursor } = list.value;
+  app.openapi(listComplaints, async (c) => {
+    const q = c.req.valid('query');
+    const position = listCursor(c, q.cursor, UUID);
+    if (!position.ok) return position.response;
+    const { cursor } = position;
     let query = db.selectFrom('complaints').select(SUMMARY_COLUMNS);
     if (q.stage) query = query.where('stage', '=', q.stage);
     if (q.category) query = query.where('category', '=', q.category);
@@ -218,23 +293,19 @@ export function complaintRoutes(deps: ApiDeps) {
     // Keyset paging on (received_at, id), in the order asked for. As a row comparison the position is an
     // index condition (the scan starts at the cursor); spelt `a < x or (a = x and b < y)` it was a filter,
     // and page n read the n - 1 pages before it.
-    const newest = q.sort === 'newest';
-    const beyond = newest ? '<' : '>';
-    if (cursor) {
-      query = query.where((eb) => eb(eb.refTuple('received_at', 'id'), beyond, eb.tuple(new Date(cursor.at), cursor.id)));
-    }
-    const direction = newest ? 'desc' : 'asc';
+    const direction = q.sort === 'newest' ? 'desc' : 'asc';
+    if (cursor) query = query.where(beyondPosition(['received_at', 'id'], [new Date(cursor.at), cursor.id], direction));
     const rows = await query.orderBy('received_at', direction).orderBy('id', direction).limit(q.limit + 1).execute();
     const { page, nextCursor } = pageOf(rows, q.limit, (last) => ({ at: new Date(last.received_at).toISOString(), id: last.id }));
     // The rows hold SUMMARY_COLUMNS, all that toSummary reads.
     return c.json({ items: page.map((row) => toSummary(row as SummaryRow)), nextCursor });
   });
 
-  app.get('/:id', async (c) => {
+  app.openapi(readComplaint, async (c) => {
     const id = c.req.param('id');
-    if (!UUID.test(id)) return notFound(c);
+    if (!UUID.test(id)) return complaintNotFound(c);
     const row = await db.selectFrom('complaints').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) return notFound(c);
+    if (!row) return complaintNotFound(c);
     const [state, productHolds] = await Promise.all([
       liveState(id),
       row.device_model && row.device_lot ? holdsForLot(db, row.device_model, row.device_lot) : Promise.resolve([]),
@@ -243,109 +314,31 @@ export function complaintRoutes(deps: ApiDeps) {
     return c.json({ record: toRecord(row), productHolds, state: state ? withIsoInstants(state) : null, live: state !== undefined });
   });
 
-  app.get('/:id/events', async (c) => {
+  app.openapi(complaintTrail, async (c) => {
     const id = c.req.param('id');
-    if (!UUID.test(id)) return notFound(c);
+    if (!UUID.test(id)) return complaintNotFound(c);
     const exists = await db.selectFrom('complaints').select('id').where('id', '=', id).executeTakeFirst();
-    if (!exists) return notFound(c);
+    if (!exists) return complaintNotFound(c);
     const events = await db.selectFrom('complaint_events').selectAll().where('complaint_id', '=', id).orderBy('seq').execute();
     return c.json({
       items: events.map(toEventView),
     });
   });
 
-  async function liveState(id: string): Promise<ComplaintView | undefined> {
-    try {
-      return await temporal.workflow.getHandle(id).query(stateQuery);
-    } catch {
-      return undefined; // past the engine's retention: the record in PostgreSQL is the file
-    }
-  }
+  const liveState = (id: string) => liveStateOf(deps, id);
 
-  // ---- Stage actions -------------------------------------------------------------------------
-  for (const action of ACTION_TABLE) {
-    if (action.message !== 'update') continue;
-    const update: AnyAction = updates[action.name];
-    app.post(`/:id/${action.path}`, allow(...rolesFor(action.name)), async (c) => {
-      const id = c.req.param('id');
-      if (!UUID.test(id)) return notFound(c);
-      const body = await parseBody(c, action.body);
-      if (!body.ok) return body.response;
-      const args = toWorkflowArgs(action.name, body.value, c.get('actor'));
-      const updateId = c.req.header('idempotency-key');
-      const known = await db.selectFrom('complaints').select(['id', 'stage']).where('id', '=', id).executeTakeFirst();
-      if (!known) return notFound(c);
-      try {
-        const state = await withinActionTimeout(deps, () =>
-          temporal.workflow.getHandle(id).executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) }),
-        );
-        return c.json({ state: withIsoInstants(state) });
-      } catch (err) {
-        // The workflow of a closed or withdrawn case has completed: the case is on file, and final.
-        if (err instanceof NotConfirmedInTime) {
-          return problem(c, 503, 'unavailable', 'Not confirmed in time', 'the workflow did not answer in time; the action may still be applied. Retry with the same Idempotency-Key to apply it once.');
-        }
-        if (err instanceof WorkflowNotFoundError) {
-          return problem(c, 409, 'illegalTransition', 'Complaint is closed', `the complaint is ${known.stage}; nothing more can be done on it`);
-        }
-        throw err;
-      }
-    });
-  }
-
-  // ---- Escalation: a supervisor's signal -----------------------------------------------------
-  app.post('/:id/escalations', allow(...rolesFor('escalate')), async (c) => {
-    const id = c.req.param('id');
-    if (!UUID.test(id)) return notFound(c);
-    const actor = c.get('actor');
-    const body = await parseBody(c, ACTIONS.escalate.body);
-    if (!body.ok) return body.response;
-    const row = await db.selectFrom('complaints').select(['stage']).where('id', '=', id).executeTakeFirst();
-    if (!row) return notFound(c);
-    const handle = temporal.workflow.getHandle(id);
-    const state = await liveState(id);
-    const stage = state?.stage ?? row.stage;
-    const refusal = refusalFor('escalate', stage as Stage, actor.role);
-    if (refusal?.kind === 'role') return problem(c, 403, 'forbidden', 'Not allowed for your role', refusal.reason);
-    if (refusal) return problem(c, 409, 'illegalTransition', 'Not allowed now', `the complaint is ${stage}; it cannot be escalated`);
-    await handle.signal(escalateSignal, { actor, ...body.value });
-    return c.json({ accepted: true, target: body.value.target }, 202);
-  });
-
-  // ---- Mediation: sessions and outcome go to the complaint's mediation workflow ----------------
-  async function currentMediation(c: Ctx, id: string): Promise<{ ok: true; mediationId: string } | { ok: false; response: Response }> {
-    if (!UUID.test(id)) return { ok: false, response: notFound(c) };
-    const state = await liveState(id);
-    if (!state) return { ok: false, response: notFound(c) };
-    if (state.stage !== 'mediation' || !state.mediation) {
-      return { ok: false, response: problem(c, 409, 'illegalTransition', 'Not in mediation', `the complaint is ${state.stage}, not in mediation`) };
-    }
-    return { ok: true, mediationId: state.mediation.mediationId };
-  }
-
-  app.post('/:id/mediation/sessions', allow('agent', 'supervisor'), async (c) => {
-    const body = await parseBody(c, mediationSessionSchema);
-    if (!body.ok) return body.response;
-    const current = await currentMediation(c, c.req.param('id'));
-    if (!current.ok) return current.response;
-    const result = await withinActionTimeout(deps, () =>
-      temporal.workflow.getHandle(current.mediationId).executeUpdate(recordSessionUpdate, {
-        args: [{ actor: c.get('actor'), heldAt: Date.parse(body.value.heldAt), summary: body.value.summary }],
-      }),
-    );
-    return c.json({ mediation: withIsoInstants(result) });
-  });
-
-  app.post('/:id/mediation/outcome', allow('supervisor'), async (c) => {
-    const body = await parseBody(c, mediationOutcomeSchema);
-    if (!body.ok) return body.response;
-    const current = await currentMediation(c, c.req.param('id'));
-    if (!current.ok) return current.response;
-    const result = await withinActionTimeout(deps, () =>
-      temporal.workflow.getHandle(current.mediationId).executeUpdate(recordMediationOutcomeUpdate, { args: [{ actor: c.get('actor'), ...body.value }] }),
-    );
-    return c.json({ mediation: withIsoInstants(result) });
-  });
-
+  addComplaintActionRoutes(app, deps);
   return app;
 }
+
+/** The complaint's state from its workflow; undefined past the engine's retention (the record in PostgreSQL is then the file). */
+export async function liveStateOf({ temporal }: Pick<ApiDeps, 'temporal'>, id: string): Promise<ComplaintView | undefined> {
+  try {
+    return await temporal.workflow.getHandle(id).query(stateQuery);
+  } catch {
+    return undefined;
+  }
+}
+
+/** No complaint with this id. */
+export const complaintNotFound = (c: Parameters<typeof problem>[0]) => problem(c, 404, 'notFound', 'No such complaint', 'no complaint with this id');

@@ -1,3 +1,4 @@
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 /** Opaque keyset cursors: the position after the last row of a page (newest first). */
 export interface Cursor {
   at: string;
@@ -26,4 +27,15 @@ export function pageOf<R>(rows: R[], limit: number, positionOf: (row: R) => Curs
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return { page, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(positionOf(last)) : null };
+}
+
+/**
+ * The rows beyond a keyset position, as one row comparison: `(at, id) < (cursor.at, cursor.id)`
+ * newest first (`>` oldest first). PostgreSQL uses it as an index condition, so the scan starts at
+ * the cursor; spelt `a < x or (a = x and b < y)` it was a filter, and page n read the pages before it.
+ * The columns are the list's sort key, in its order; the values the cursor's position.
+ */
+export function beyondPosition(columns: readonly string[], values: readonly unknown[], order: 'desc' | 'asc'): RawBuilder<SqlBool> {
+  const refs = sql.join(columns.map((column) => sql.ref(column)));
+  return sql<SqlBool>`(${refs}) ${sql.raw(order === 'desc' ? '<' : '>')} (${sql.join(values.map((v) => sql`${v}`))})`;
 }

@@ -1,7 +1,7 @@
 /**
  * The API's reference, served by the API itself and open to anyone (no sign-in):
  *
- *   GET /openapi.json          the OpenAPI 3.1 document (api/openapi.ts)
+ *   GET /openapi.json          the OpenAPI 3.1 document (generated from the routes, api/openapi-document.ts)
  *   GET /docs                  an interactive reference page (Swagger UI)
  *   GET /docs/assets/<file>    Swagger UI's files, from the swagger-ui-dist package in node_modules
  *
@@ -13,7 +13,6 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Hono } from 'hono';
-import { buildOpenApiDocument } from './openapi.js';
 
 const require = createRequire(import.meta.url);
 const DIST_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -88,11 +87,13 @@ function page(base: string): string {
 `;
 }
 
-/** GET /openapi.json, GET /docs and its assets. No auth: mount where no sign-in middleware applies. */
-export function docsRoutes() {
+/**
+ * GET /openapi.json (the `document` given: the app builds it from its routes once they are all
+ * registered), GET /docs and its assets. No auth: mount where no sign-in middleware applies.
+ */
+export function docsRoutes(openApiDocument: object) {
   const app = new Hono();
-  // Built once, at start-up: a table the document cannot be built from fails here, not on a request.
-  const document = JSON.stringify(buildOpenApiDocument());
+  const document = JSON.stringify(openApiDocument);
   const files = new Map<string, Uint8Array>(); // read on first request, then kept
 
   app.get('/openapi.json', (c) => c.body(document, 200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' }));

@@ -3,13 +3,32 @@
  * read from the event trail: SLA warnings and breaches, escalations (with their level), overdue
  * regulatory reports and possible group events.
  */
-import { Hono } from 'hono';
-import { requireActor, type ActorEnv } from './actor.js';
-import { encodeCursor } from './cursor.js';
+import { createRoute } from '@hono/zod-openapi';
+import { requireActor } from './actor.js';
+import { beyondPosition, pageOf } from './cursor.js';
 import type { ApiDeps } from './deps.js';
 import { withIsoInstants } from './instants.js';
-import { parseListQuery } from './request.js';
+import { firstQueryValues, jsonResponse, operation, problems, routesApp } from './openapi-route.js';
+import { listCursor } from './request.js';
+import { Responses } from './responses.js';
 import { escalationListQuerySchema } from './schemas.js';
+
+const listEscalations = createRoute({
+  method: 'get',
+  path: '/',
+  ...operation({
+    tag: 'escalations',
+    summary: 'What people above the desk must act on',
+    description:
+      'SLA breaches and warnings, escalations, overdue regulatory reports and possible group events, newest first: `kind` breach, warning, escalation, regulatory, cluster; `level` supervisor, qa, management.',
+    callers: 'any',
+    operationId: 'listEscalations',
+    strictQuery: true,
+  }),
+  middleware: [firstQueryValues] as const,
+  request: { query: escalationListQuerySchema },
+  responses: { 200: jsonResponse(Responses.EscalationList, 'A page of alerts.'), ...problems([400, 401, 503]) },
+});
 
 /** What the people above the desk are told of, by kind: the event behind it and who must act. */
 const EVENT_OF_KIND = {
@@ -30,13 +49,14 @@ const LEVELS_OF_KIND: Record<AlertKind, string[]> = {
 };
 
 export function escalationRoutes({ db }: ApiDeps) {
-  const app = new Hono<ActorEnv>();
+  const app = routesApp();
   app.use('*', requireActor);
 
-  app.get('/', async (c) => {
-    const list = parseListQuery(c, escalationListQuerySchema);
-    if (!list.ok) return list.response;
-    const { query: q, cursor } = list.value;
+  app.openapi(listEscalations, async (c) => {
+    const q = c.req.valid('query');
+    const position = listCursor(c, q.cursor);
+    if (!position.ok) return position.response;
+    const { cursor } = position;
     const kinds = q.kind ? [q.kind] : (Object.keys(EVENT_OF_KIND) as AlertKind[]);
     let query = db
       .selectFrom('complaint_events as e')
@@ -57,18 +77,10 @@ export function escalationRoutes({ db }: ApiDeps) {
     if (q.target) query = query.where(eb => eb(eb.ref('e.data', '->>').key('target'), '=', q.target!));
     if (cursor) {
       const [complaintId, seq] = cursor.id.split('#');
-      const at = new Date(cursor.at);
-      query = query.where((eb) =>
-        eb.or([
-          eb('e.at', '<', at),
-          eb.and([eb('e.at', '=', at), eb('e.complaint_id', '<', complaintId)]),
-          eb.and([eb('e.at', '=', at), eb('e.complaint_id', '=', complaintId), eb('e.seq', '<', Number(seq))]),
-        ]),
-      );
+      query = query.where(beyondPosition(['e.at', 'e.complaint_id', 'e.seq'], [new Date(cursor.at), complaintId, Number(seq)], 'desc'));
     }
     const rows = await query.orderBy('e.at', 'desc').orderBy('e.complaint_id', 'desc').orderBy('e.seq', 'desc').limit(q.limit + 1).execute();
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
+    const { page, nextCursor } = pageOf(rows, q.limit, (last) => ({ at: new Date(last.at).toISOString(), id: `${last.complaint_id}#${last.seq}` }));
     return c.json({
       items: page.map((r) => ({
         // The event's own data first (a breach's clock kind too), then what the list says of it.
@@ -82,11 +94,8 @@ export function escalationRoutes({ db }: ApiDeps) {
         at: new Date(r.at).toISOString(),
         by: { id: r.actor_id, role: r.actor_role },
       })),
-      nextCursor:
-        rows.length > q.limit && last
-          ? encodeCursor({ at: new Date(last.at).toISOString(), id: `${last.complaint_id}#${last.seq}` })
-          : null,
-    });
+      nextCursor,
+    }, 200);
   });
   return app;
 }

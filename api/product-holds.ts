@@ -5,7 +5,8 @@
  * holds of its lot.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { Hono, type Context } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
+import { createMiddleware } from 'hono/factory';
 import { type Selectable } from 'kysely';
 import { z } from 'zod';
 import { appendHoldEvent } from '../db/product-holds.js';
@@ -14,15 +15,16 @@ import type { ProductHoldsTable } from '../db/schema.js';
 import { productHoldReleasedSignal, type ProductHoldReleased } from '../workflows/contract.js';
 import { normaliseLotKey } from '../workflows/ids.js';
 import { requireActor, type ActorEnv } from './actor.js';
-import { pageOf } from './cursor.js';
+import { beyondPosition, pageOf } from './cursor.js';
 import type { ApiDeps } from './deps.js';
+import { firstQueryValues, jsonBody, jsonResponse, operation, pathParam, problems, readJson, routesApp } from './openapi-route.js';
 import { problem } from './problems.js';
 import { toEventView } from './record.js';
-import { UUID, parseBody, parseListQuery } from './request.js';
+import { UUID, listCursor } from './request.js';
+import { HOLD_STATUSES, RELEASE_DECISIONS, Responses } from './responses.js';
 
 
-export const HOLD_STATUSES = ['active', 'released'] as const;
-export const RELEASE_DECISIONS = ['release', 'scrap', 'rework', 'return_to_supplier'] as const;
+export { HOLD_STATUSES, RELEASE_DECISIONS };
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
 
@@ -40,7 +42,6 @@ export const productHoldReleaseSchema = z.strictObject({
 });
 
 type HoldRow = Selectable<ProductHoldsTable>;
-type Ctx = Context<ActorEnv>;
 
 const iso = (value: Date | string | null) => (value === null ? undefined : new Date(value).toISOString());
 
@@ -122,49 +123,98 @@ async function holdDetail(db: Db, id: string) {
 /** How many linked complaints are signalled at once after a release. */
 const SIGNAL_CONCURRENCY = 10;
 
+const notFound = (c: Parameters<typeof problem>[0]) => problem(c, 404, 'notFound', 'No such hold', 'no product hold with this id');
+const holdIdParam = z.object({ id: pathParam('The hold ID (a UUID).', 'uuid') });
+
+/** A path naming no hold answers 404, then a caller other than QA 403, before the body is read. */
+const holdIdChecked = createMiddleware(async (c, next) => {
+  if (!UUID.test(c.req.param('id') ?? '')) return notFound(c);
+  await next();
+});
+const qaOnly = createMiddleware<ActorEnv>(async (c, next) => {
+  if (c.get('actor').role !== 'qa') return problem(c, 403, 'forbidden', 'Not allowed for your role', 'only QA may release a product hold');
+  await next();
+});
+
+const listHolds = createRoute({
+  method: 'get',
+  path: '/',
+  ...operation({ tag: 'product holds', summary: 'List product holds', callers: 'any', operationId: 'listProductHolds', strictQuery: true }),
+  middleware: [firstQueryValues] as const,
+  request: { query: productHoldListQuerySchema },
+  responses: { 200: jsonResponse(Responses.ProductHoldList, 'A page of holds, newest first.'), ...problems([400, 401, 503]) },
+});
+
+const readHold = createRoute({
+  method: 'get',
+  path: '/{id}',
+  ...operation({
+    tag: 'product holds',
+    summary: 'Read a product hold',
+    description: 'The hold, the complaints linked to it and its trail.',
+    callers: 'any',
+    operationId: 'getProductHold',
+  }),
+  request: { params: holdIdParam },
+  responses: { 200: jsonResponse(Responses.ProductHoldDetail, 'The hold.'), ...problems([401, 404, 503]) },
+});
+
+const releaseHold = createRoute({
+  method: 'post',
+  path: '/{id}/release',
+  ...operation({
+    tag: 'product holds',
+    summary: 'Release a product hold',
+    description: 'With a decision (release, scrap, rework, return to supplier) and a reason; every linked complaint is told.',
+    callers: ['qa'],
+    operationId: 'releaseProductHold',
+  }),
+  middleware: [holdIdChecked, qaOnly, readJson] as const,
+  request: {
+    params: holdIdParam,
+    body: jsonBody(productHoldReleaseSchema.meta({ id: 'ProductHoldReleaseRequest' }), { decision: 'release', reason: 'retest of 20 retained units passed' }),
+  },
+  responses: {
+    200: jsonResponse(Responses.ProductHoldReleased, 'Released.'),
+    ...problems([400, 401, 403, 404, 409, 422, 503], { 409: 'Released already (`releasedAt`, `releaseDecision` say when and how).' }),
+  },
+});
+
 /** Mounted at /product-holds. */
 export function productHoldRoutes(deps: ApiDeps) {
   const { db, temporal } = deps;
-  const app = new Hono<ActorEnv>();
+  const app = routesApp();
   app.use('*', requireActor);
 
-  const notFound = (c: Ctx) => problem(c, 404, 'notFound', 'No such hold', 'no product hold with this id');
-
   // ---- Read ----------------------------------------------------------------------------------
-  app.get('/', async (c) => {
-    const list = parseListQuery(c, productHoldListQuerySchema, UUID);
-    if (!list.ok) return list.response;
-    const { query: q, cursor } = list.value;
+  app.openapi(listHolds, async (c) => {
+    const q = c.req.valid('query');
+    const position = listCursor(c, q.cursor, UUID);
+    if (!position.ok) return position.response;
+    const { cursor } = position;
     let query = selectHolds(db);
     if (q.status) query = query.where('h.status', '=', q.status);
     // Model and lot match as they are stored: trimmed, single spaces, case-insensitive.
     if (q.model) query = query.where('h.model', '=', normaliseLotKey(q.model));
     if (q.lot) query = query.where('h.lot', '=', normaliseLotKey(q.lot));
-    if (cursor) {
-      const at = new Date(cursor.at);
-      query = query.where((eb) => eb.or([eb('h.placed_at', '<', at), eb.and([eb('h.placed_at', '=', at), eb('h.id', '<', cursor.id)])]));
-    }
+    if (cursor) query = query.where(beyondPosition(['h.placed_at', 'h.id'], [new Date(cursor.at), cursor.id], 'desc'));
     const rows = await query.orderBy('h.placed_at', 'desc').orderBy('h.id', 'desc').limit(q.limit + 1).execute();
     const { page, nextCursor } = pageOf(rows, q.limit, (last) => ({ at: new Date(last.placed_at).toISOString(), id: last.id }));
-    return c.json({ items: page.map(withCount), nextCursor });
+    return c.json({ items: page.map(withCount), nextCursor }, 200);
   });
 
-  app.get('/:id', async (c) => {
+  app.openapi(readHold, async (c) => {
     const id = c.req.param('id');
     if (!UUID.test(id)) return notFound(c);
     const detail = await holdDetail(db, id);
-    return detail ? c.json(detail) : notFound(c);
+    return detail ? c.json(detail, 200) : notFound(c);
   });
 
   // ---- QA's release ----------------------------------------------------------------------------
-  app.post('/:id/release', async (c) => {
+  app.openapi(releaseHold, async (c) => {
     const id = c.req.param('id');
-    if (!UUID.test(id)) return notFound(c);
     const actor = c.get('actor');
-    if (actor.role !== 'qa') return problem(c, 403, 'forbidden', 'Not allowed for your role', 'only QA may release a product hold');
-    const body = await parseBody(c, productHoldReleaseSchema);
-    if (!body.ok) return body.response;
-    const { decision, reason } = body.value;
+    const { decision, reason } = c.req.valid('json');
 
     const outcome = await db.transaction().execute(async (trx) => {
       // Locked: a placement linking a complaint waits, then finds the hold released and places a new one.
@@ -235,7 +285,7 @@ export function productHoldRoutes(deps: ApiDeps) {
     outcome.complaintIds.forEach((complaintId, i) => notifications[results[i]].push(complaintId));
     const detail = await holdDetail(db, id);
     if (!detail) return notFound(c);
-    return c.json({ ...detail, notifications });
+    return c.json({ ...detail, notifications }, 200);
   });
 
   return app;

@@ -3,37 +3,112 @@
  * report's live state; recording its submission; and a preview of what the reportability rules
  * propose for a set of facts.
  */
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
 import { recordSubmissionUpdate, reportStateQuery, type RegulatoryReportState } from '../workflows/regulatory-report-contract.js';
 import { awarenessDay0, proposeReportability, reportDue } from '../workflows/rules/regulatory.js';
 import { loadCalendar } from '../db/reference-data.js';
-import { allow, requireActor, type ActorEnv } from './actor.js';
-import { encodeCursor } from './cursor.js';
+import { allow, requireActor } from './actor.js';
+import { beyondPosition, encodeCursor } from './cursor.js';
 import { NotConfirmedInTime, withinActionTimeout } from './deadline.js';
 import type { ApiDeps } from './deps.js';
 import { withIsoInstants } from './instants.js';
+import { BODY_ERRORS, firstQueryValues, idempotencyHeader, jsonBody, jsonResponse, operation, pathParam, problems, readJson, routesApp } from './openapi-route.js';
 import { problem } from './problems.js';
-import { parseBody, parseListQuery } from './request.js';
+import { listCursor } from './request.js';
+import { Responses } from './responses.js';
 import { reportabilityFactsSchema } from '../workflows/reportability-facts.js';
 import { regulatoryListQuerySchema, submissionSchema } from './schemas.js';
-import { z } from 'zod';
 
-const proposalSchema = z.strictObject({
-  facts: reportabilityFactsSchema,
-  companyAwareAt: z.iso.datetime({ offset: true }),
-  distributorAwareAt: z.iso.datetime({ offset: true }).optional(),
+export const proposalSchema = z
+  .strictObject({
+    facts: reportabilityFactsSchema,
+    companyAwareAt: z.iso.datetime({ offset: true }),
+    distributorAwareAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .meta({ id: 'ReportabilityProposalRequest' });
+
+/** A body the proposal takes: the API reference's example, and the tests'. */
+export const PROPOSAL_EXAMPLE = {
+  companyAwareAt: '2026-11-02T09:00:00+08:00',
+  facts: { eventCountry: 'CN', outcome: 'serious_injury', marketedIn: ['CN', 'EU'], reporterRole: 'manufacturer', remedialActionNeeded: false },
+};
+
+const reportIdParam = (description: string) => z.object({ reportId: pathParam(description) });
+
+const listReports = createRoute({
+  method: 'get',
+  path: '/',
+  ...operation({
+    tag: 'regulatory',
+    summary: 'Reports owed to regulators',
+    description: 'Soonest deadline first; `status=pending` (the default) is open and overdue.',
+    callers: 'any',
+    operationId: 'listRegulatoryReports',
+    strictQuery: true,
+  }),
+  middleware: [firstQueryValues] as const,
+  request: { query: regulatoryListQuerySchema },
+  responses: { 200: jsonResponse(Responses.RegulatoryReportList, 'A page of reports.'), ...problems([400, 401, 503]) },
+});
+
+const readReport = createRoute({
+  method: 'get',
+  path: '/{reportId}',
+  ...operation({ tag: 'regulatory', summary: 'Read a regulatory report', callers: 'any', operationId: 'getRegulatoryReport' }),
+  request: { params: reportIdParam('The report ID, e.g. `<complaint id>:report:cn.serious`.') },
+  responses: { 200: jsonResponse(Responses.RegulatoryReport, "The report's live state."), ...problems([401, 404, 503]) },
+});
+
+const recordSubmission = createRoute({
+  method: 'post',
+  path: '/{reportId}/submission',
+  ...operation({
+    tag: 'regulatory',
+    summary: "Record a report's submission",
+    description:
+      "The regulator's reference number (and the submission time, if not now). The report is then done, on time or late. An `Idempotency-Key` makes a retry apply once.",
+    callers: ['qa'],
+    operationId: 'recordSubmission',
+  }),
+  middleware: [allow('qa'), readJson] as const,
+  request: {
+    params: reportIdParam('The report ID.'),
+    headers: idempotencyHeader,
+    body: jsonBody(submissionSchema.meta({ id: 'SubmissionRequest' }), { reference: 'NMPA-2026-004211' }),
+  },
+  responses: {
+    200: jsonResponse(Responses.RegulatoryReport, "Recorded: the report's state."),
+    ...problems(BODY_ERRORS, { 409: 'Submitted already.' }),
+  },
+});
+
+const proposeReportabilityRoute = createRoute({
+  method: 'post',
+  path: '/proposal',
+  ...operation({
+    tag: 'regulatory',
+    summary: 'Preview what the reportability rules propose',
+    description: "For a set of facts: per jurisdiction, reportable or not, under which rules and why, with each clock's due time. Records nothing.",
+    callers: ['qa', 'supervisor'],
+    operationId: 'proposeReportability',
+  }),
+  middleware: [allow('qa', 'supervisor'), readJson] as const,
+  request: { body: jsonBody(proposalSchema, PROPOSAL_EXAMPLE) },
+  responses: { 200: jsonResponse(Responses.ReportabilityProposal, 'The proposal.'), ...problems([400, 401, 403, 422, 503]) },
 });
 
 /** Mounted at /regulatory-reports. */
 export function regulatoryReportRoutes(deps: ApiDeps) {
   const { db, temporal } = deps;
-  const app = new Hono<ActorEnv>();
+  const app = routesApp();
   app.use('*', requireActor);
 
-  app.get('/', async (c) => {
-    const list = parseListQuery(c, regulatoryListQuerySchema);
-    if (!list.ok) return list.response;
-    const { query: q, cursor } = list.value;
+  app.openapi(listReports, async (c) => {
+    const q = c.req.valid('query');
+    const position = listCursor(c, q.cursor);
+    if (!position.ok) return position.response;
+    const { cursor } = position;
     let query = db
       .selectFrom('regulatory_reports as r')
       .leftJoin('complaints as c', 'c.id', 'r.complaint_id')
@@ -42,10 +117,7 @@ export function regulatoryReportRoutes(deps: ApiDeps) {
     query = q.status === 'pending' ? query.where('r.status', 'in', ['open', 'overdue']) : query.where('r.status', '=', q.status);
     if (q.jurisdiction) query = query.where('r.jurisdiction', '=', q.jurisdiction);
     if (q.complaint) query = query.where('r.complaint_id', '=', q.complaint);
-    if (cursor) {
-      const at = new Date(cursor.at);
-      query = query.where((eb) => eb.or([eb('r.due_at', '>', at), eb.and([eb('r.due_at', '=', at), eb('r.report_id', '>', cursor.id)])]));
-    }
+    if (cursor) query = query.where(beyondPosition(['r.due_at', 'r.report_id'], [new Date(cursor.at), cursor.id], 'asc'));
     const rows = await query.orderBy('r.due_at', 'asc').orderBy('r.report_id', 'asc').limit(q.limit + 1).execute();
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
@@ -71,10 +143,10 @@ export function regulatoryReportRoutes(deps: ApiDeps) {
         beyondCalendar: r.beyond_coverage,
       })),
       nextCursor: rows.length > q.limit && last?.due_at ? encodeCursor({ at: new Date(last.due_at).toISOString(), id: last.report_id }) : null,
-    });
+    }, 200);
   });
 
-  app.get('/:reportId', async (c) => {
+  app.openapi(readReport, async (c) => {
     const reportId = c.req.param('reportId');
     const row = await db.selectFrom('regulatory_reports').select(['report_id', 'events', 'status']).where('report_id', '=', reportId).executeTakeFirst();
     if (!row) return problem(c, 404, 'notFound', 'No such report', 'no regulatory report with this id');
@@ -84,13 +156,12 @@ export function regulatoryReportRoutes(deps: ApiDeps) {
     } catch {
       state = undefined; // past the engine's retention: the stored row is the record
     }
-    return c.json(state ? withIsoInstants(state) : { reportId, status: row.status, events: withIsoInstants(row.events) });
+    return c.json(state ? withIsoInstants(state) : { reportId, status: row.status, events: withIsoInstants(row.events) }, 200);
   });
 
-  app.post('/:reportId/submission', allow('qa'), async (c) => {
+  app.openapi(recordSubmission, async (c) => {
     const reportId = c.req.param('reportId');
-    const body = await parseBody(c, submissionSchema);
-    if (!body.ok) return body.response;
+    const body = { value: c.req.valid('json') };
     const row = await db.selectFrom('regulatory_reports').select(['status']).where('report_id', '=', reportId).executeTakeFirst();
     if (!row) return problem(c, 404, 'notFound', 'No such report', 'no regulatory report with this id');
     if (row.status === 'submitted') return problem(c, 409, 'illegalTransition', 'Already submitted', 'this report was already submitted');
@@ -102,7 +173,7 @@ export function regulatoryReportRoutes(deps: ApiDeps) {
           ...(c.req.header('idempotency-key') ? { updateId: c.req.header('idempotency-key') } : {}),
         }),
       );
-      return c.json(withIsoInstants(state));
+      return c.json(withIsoInstants(state), 200);
     } catch (err) {
       if (err instanceof NotConfirmedInTime) {
         return problem(c, 503, 'unavailable', 'Not confirmed in time', 'the report workflow did not answer in time; retry with the same Idempotency-Key');
@@ -116,13 +187,12 @@ export function regulatoryReportRoutes(deps: ApiDeps) {
 
 /** Mounted at /reportability. */
 export function reportabilityRoutes({ db }: ApiDeps) {
-  const app = new Hono<ActorEnv>();
+  const app = routesApp();
   app.use('*', requireActor);
 
   /** What the rules propose for these facts, with each clock's due time; nothing is recorded. */
-  app.post('/proposal', allow('qa', 'supervisor'), async (c) => {
-    const body = await parseBody(c, proposalSchema);
-    if (!body.ok) return body.response;
+  app.openapi(proposeReportabilityRoute, async (c) => {
+    const body = { value: c.req.valid('json') };
     const [CN, US] = await Promise.all([loadCalendar(db, 'CN'), loadCalendar(db, 'US-FED')]);
     if (!CN || !US) return problem(c, 503, 'unavailable', 'Calendars missing', 'business calendars CN and US-FED are not loaded');
     const facts = {
@@ -140,7 +210,7 @@ export function reportabilityRoutes({ db }: ApiDeps) {
         return { ruleId: rule.id, citation: rule.citation, description: rule.description, clock: rule.clock, dueAt: due ? new Date(due.dueAt).toISOString() : undefined, dueDate: due?.dueDate };
       }),
     }));
-    return c.json({ day0: new Date(day0).toISOString(), decisions });
+    return c.json({ day0: new Date(day0).toISOString(), decisions }, 200);
   });
 
   return app;

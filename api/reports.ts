@@ -7,13 +7,15 @@
  * with an offset (from included, to excluded). The figures are computed in PostgreSQL
  * (db/reports.ts); each section carries the definition it was computed by.
  */
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { kpiReport, REPORT_INTERVALS, resolvePeriod, type PeriodBound } from '../db/reports.js';
 import { CATEGORIES } from '../workflows/model.js';
-import { requireActor, type ActorEnv } from './actor.js';
+import { requireActor } from './actor.js';
 import type { ApiDeps } from './deps.js';
-import { fieldErrors, problem, type FieldError } from './problems.js';
+import { firstQueryValues, jsonResponse, operation, problems, routesApp } from './openapi-route.js';
+import { problem, type FieldError } from './problems.js';
+import { Responses } from './responses.js';
 
 /** The longest period one report covers (a day per bucket stays under ~1,100 rows). */
 export const MAX_REPORT_DAYS = 1100;
@@ -50,14 +52,28 @@ const asBound = (v: string): PeriodBound => (isCalendarDate(v) ? { date: v } : {
 const invalidQuery = (c: Parameters<typeof problem>[0], errors: FieldError[]) =>
   problem(c, 400, 'validation', 'Invalid query', 'some query parameters are wrong; see errors', errors);
 
+const kpis = createRoute({
+  method: 'get',
+  path: '/kpis',
+  ...operation({
+    tag: 'reports',
+    summary: 'KPI report over a period',
+    description: `SLA compliance per category and clock kind, median and p90 time per stage, satisfaction, successful resolution and reopen rate, and complaint volumes (by category, model and lot, per day, week or month in Asia/Shanghai), with the service targets beside them and each figure's definition. \`from\` and \`to\` are dates (YYYY-MM-DD, whole days in Asia/Shanghai, both included) or date-times with an offset (from included, to excluded); the period spans at most ${MAX_REPORT_DAYS} days.`,
+    callers: 'any',
+    operationId: 'kpiReport',
+    strictQuery: true,
+  }),
+  middleware: [firstQueryValues] as const,
+  request: { query: kpiQuerySchema },
+  responses: { 200: jsonResponse(Responses.KpiReport, 'The report.'), ...problems([400, 401, 503]) },
+});
+
 export function reportRoutes({ db }: Pick<ApiDeps, 'db'>) {
-  const app = new Hono<ActorEnv>();
+  const app = routesApp();
   app.use('*', requireActor);
 
-  app.get('/kpis', async (c) => {
-    const parsed = kpiQuerySchema.safeParse(c.req.query());
-    if (!parsed.success) return invalidQuery(c, fieldErrors(parsed.error, '/query'));
-    const q = parsed.data;
+  app.openapi(kpis, async (c) => {
+    const q = c.req.valid('query');
     const period = await resolvePeriod(db, asBound(q.from), asBound(q.to));
     if (period.to.getTime() <= period.from.getTime()) {
       return invalidQuery(c, [{ pointer: '/query/to', message: 'must be after from (a date `to` is included: from=to is one day)' }]);
@@ -73,7 +89,7 @@ export function reportRoutes({ db }: Pick<ApiDeps, 'db'>) {
       model: q.model,
       lot: q.lot,
     });
-    return c.json(report);
+    return c.json(report, 200);
   });
 
   return app;

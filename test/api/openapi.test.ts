@@ -1,9 +1,10 @@
 /**
- * The OpenAPI document (api/openapi.ts) and the reference page (api/docs.ts):
+ * The OpenAPI document (generated from the routes, api/openapi-document.ts) and the reference page
+ * (api/docs.ts):
  *
  * - the document is valid OpenAPI 3.1, its $refs resolve and its schemas compile;
- * - every route the app serves is in it, and every route in it is served (a new route without an
- *   entry in API_ROUTES fails here: add one there);
+ * - every route the app serves is in it, and every route in it is served (a route registered
+ *   outside `app.openapi(createRoute(...), handler)` fails here);
  * - the request schemas in it reject what the routes reject, and accept what they accept;
  * - real answers of the app (success and problems) fit the documented responses;
  * - /docs serves Swagger UI from node_modules (no CDN) and /openapi.json the document.
@@ -12,15 +13,19 @@ import { randomUUID } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { Hono } from 'hono';
 import { inspectRoutes } from 'hono/dev';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { FILING_EXAMPLE } from '../../api/complaints.js';
 import { docsRoutes, DOCS_ASSETS } from '../../api/docs.js';
-import { API_ROUTES, buildOpenApiDocument, CODEC_ROUTES, DOCUMENT_DEPRECATED_ACTOR_HEADERS, ERROR_STATUSES, TAGS, type DocumentedRoute } from '../../api/openapi.js';
-import { rolesForActionPath } from '../../api/complaints.js';
-import { ACTION_TABLE } from '../../workflows/actions.js';
-const actionSchemas = Object.fromEntries(ACTION_TABLE.filter((a) => a.message === 'update').map((a) => [a.path, a.body])) as Record<string, z.ZodObject>;
+import { buildOpenApiDocument } from '../../api/openapi-document.js';
+import { ERROR_STATUSES, TAGS } from '../../api/openapi-route.js';
+import { PROPOSAL_EXAMPLE } from '../../api/regulatory.js';
+import { ACTION_TABLE, rolesFor } from '../../workflows/actions.js';
+const updateActions = ACTION_TABLE.filter((a) => a.message === 'update');
+const actionSchemas = Object.fromEntries(updateActions.map((a) => [a.path, a.body])) as Record<string, z.ZodObject>;
 import { ROLES } from '../../workflows/model.js';
 import { ACTION_RULES } from '../../workflows/rules/permissions.js';
 import { as, startApiHarness, type ApiHarness, type Json } from '../support/api.js';
@@ -35,10 +40,11 @@ const signedIn = (role: string) => as(`openapi-${role}`, role);
 type Doc = Record<string, any>;
 
 let harness: ApiHarness;
-const doc: Doc = buildOpenApiDocument();
+let doc: Doc;
 
 beforeAll(async () => {
   harness = await startApiHarness();
+  doc = buildOpenApiDocument(harness.app);
 });
 
 afterAll(async () => {
@@ -140,6 +146,22 @@ function servedRoutes(app: Hono<any>): string[] { // eslint-disable-line @typesc
   return [...new Set(routes)].sort();
 }
 
+/** Every documented operation: method, path and the operation object. */
+const operations = () =>
+  Object.entries(doc.paths as Record<string, Doc>).flatMap(([path, item]) =>
+    Object.entries(item as Record<string, Doc>).map(([method, op]) => ({ method, path, op })),
+  );
+
+/** The routes as registered with `app.openapi`: their zod body schemas and examples. */
+function registeredBodies(): Array<{ method: string; path: string; schema: z.ZodType; example: unknown }> {
+  return harness.app.openAPIRegistry.definitions.flatMap((d) => {
+    if (d.type !== 'route') return [];
+    const content = d.route.request?.body?.content?.['application/json'] as { schema?: unknown; example?: unknown } | undefined;
+    if (!content || !(content.schema instanceof z.ZodType)) return [];
+    return [{ method: d.route.method, path: d.route.path, schema: content.schema, example: content.example }];
+  });
+}
+
 const documentedRoutes = () =>
   Object.entries(doc.paths as Record<string, Doc>)
     .flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`))
@@ -149,8 +171,9 @@ const documentedRoutes = () =>
 
 describe('the document', () => {
   it('documents the codec endpoint the Web UI calls (mounted at /codec)', async () => {
-    const withCodec = buildOpenApiDocument(API_ROUTES);
-    expect(API_ROUTES).toEqual(expect.arrayContaining([...CODEC_ROUTES]));
+    const withCodec = structuredClone(doc);
+    const served = servedRoutes(harness.app);
+    expect(served).toEqual(expect.arrayContaining(['POST /codec/decode', 'POST /codec/encode', 'POST /codec/{namespace}/decode', 'POST /codec/{namespace}/encode']));
     const result = await new Validator().validate(withCodec);
     expect(result.errors).toBeUndefined();
     expect(Object.keys(withCodec.paths as Doc).filter((p) => p.startsWith('/codec/'))).toHaveLength(4);
@@ -230,21 +253,12 @@ describe('the document', () => {
     for (const status of [400, 401, 403, 404, 409, 422, 503]) expect(answered.has(String(status)), String(status)).toBe(true);
   });
 
-  it('documents the X-Actor headers (as deprecated) exactly while the API still reads them', async () => {
+  it('says the X-Actor headers are no longer read, as the API no longer reads them', async () => {
     const res = await harness.call('GET', '/me', { 'x-actor-id': 'openapi-legacy', 'x-actor-role': 'agent' });
-    const accepted = res.status === 200;
-    expect(DOCUMENT_DEPRECATED_ACTOR_HEADERS, `the API ${accepted ? 'reads' : 'no longer reads'} X-Actor headers: set DOCUMENT_DEPRECATED_ACTOR_HEADERS in api/openapi.ts to ${accepted}`).toBe(accepted);
-    const full = buildOpenApiDocument(API_ROUTES, { deprecatedActorHeaders: true }) as Doc;
-    expect((await new Validator().validate(structuredClone(full))).valid).toBe(true);
-    const schemes = full.components.securitySchemes;
-    expect(schemes.actorId).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-Actor-Id', 'x-deprecated': true });
-    expect(schemes.actorRole).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-Actor-Role', 'x-deprecated': true });
-    expect(schemes.actorId.description).toMatch(/deprecated/i);
-    expect(full.security).toEqual([{ bearerAuth: [] }, { actorId: [], actorRole: [] }]);
-    if (!DOCUMENT_DEPRECATED_ACTOR_HEADERS) {
-      expect(Object.keys(doc.components.securitySchemes)).toEqual(['bearerAuth']);
-      expect(doc.info.description).toMatch(/X-Actor-Id.*no longer read/);
-    }
+    expect(res.status, 'the API reads X-Actor headers again: document them').toBe(401);
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(['bearerAuth']);
+    expect(doc.info.description).toMatch(/X-Actor-Id.*no longer read/);
+    expect(doc.security).toEqual([{ bearerAuth: [] }]);
     expect(doc.paths['/healthz'].get.security).toEqual([]);
   });
 
@@ -263,7 +277,10 @@ describe('the document', () => {
       const op = operationOf('post', `/complaints/{id}/${path}`);
       const rule = ACTION_RULES[op.operationId as keyof typeof ACTION_RULES];
       expect(rule, path).toBeDefined();
-      expect([...op['x-roles']].sort(), path).toEqual([...rolesForActionPath(path as never)].sort());
+      const action = updateActions.find((a) => a.path === path)!;
+      expect(op.summary, path).toBe(action.label.en);
+      expect(op.description, path).toContain(action.help.en);
+      expect([...op['x-roles']].sort(), path).toEqual([...rolesFor(action.name)].sort());
       expect(op.description, path).toContain(rule.stages.join(', '));
       expect(op.parameters.map((p: Doc) => inlineRefs(p).name), path).toContain('Idempotency-Key');
       expect(requestSchemaOf('post', `/complaints/{id}/${path}`), path).toEqual(
@@ -275,13 +292,13 @@ describe('the document', () => {
   });
 
   it('publishes each body example, and each fits its schema and the route\'s zod schema', () => {
-    const withExamples = API_ROUTES.filter((r) => r.body?.example !== undefined);
+    const withExamples = registeredBodies().filter((r) => r.example !== undefined);
     expect(withExamples.length).toBeGreaterThan(5);
     for (const route of withExamples) {
       const name = `${route.method.toUpperCase()} ${route.path}`;
       const example = operationOf(route.method, route.path).requestBody.content['application/json'].example;
-      expect(example, name).toEqual(route.body!.example);
-      expect(route.body!.schema.safeParse(example).success, name).toBe(true);
+      expect(example, name).toEqual(route.example);
+      expect(route.schema.safeParse(example).success, name).toBe(true);
       const validate = compile(requestSchemaOf(route.method, route.path));
       expect(validate(example), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
     }
@@ -291,18 +308,18 @@ describe('the document', () => {
 // ---- The document and the app -----------------------------------------------------------------------
 
 describe('the document and the routes the app serves', () => {
-  const docsPaths = () => new Set(servedRoutes(new Hono().route('/', docsRoutes())));
+  const docsPaths = () => new Set(servedRoutes(new Hono().route('/', docsRoutes(doc))));
 
-  it('documents every route the app serves (add the missing ones to API_ROUTES in api/openapi.ts)', () => {
+  it('documents every route the app serves (register each with app.openapi(createRoute(...), handler))', () => {
     const documented = new Set(documentedRoutes());
     const exempt = docsPaths();
     const undocumented = servedRoutes(harness.app).filter((r) => !documented.has(r) && !exempt.has(r));
-    expect(undocumented, 'served by the app but missing from API_ROUTES in api/openapi.ts').toEqual([]);
+    expect(undocumented, 'served by the app but registered outside app.openapi').toEqual([]);
   });
 
   it('documents no route the app does not serve', () => {
     const served = new Set(servedRoutes(harness.app));
-    expect(documentedRoutes().filter((r) => !served.has(r)), 'in API_ROUTES but not served by the app').toEqual([]);
+    expect(documentedRoutes().filter((r) => !served.has(r)), 'in the document but not served by the app').toEqual([]);
   });
 
   it('the comparison sees through sub-apps and middleware, and catches a new route', () => {
@@ -319,12 +336,12 @@ describe('the document and the routes the app serves', () => {
 // ---- Request schemas against the routes -------------------------------------------------------------
 
 describe('request schemas: the document rejects what the route rejects', () => {
-  const complaint = () => structuredClone(API_ROUTES.find((r) => r.path === '/complaints' && r.method === 'post')!.body!.example as Json);
+  const complaint = () => structuredClone(FILING_EXAMPLE as Json);
   const without = (body: Json, key: string) => {
     const { [key]: _, ...rest } = body;
     return rest;
   };
-  const proposal = () => structuredClone(API_ROUTES.find((r) => r.path === '/reportability/proposal')!.body!.example as Json);
+  const proposal = () => structuredClone(PROPOSAL_EXAMPLE as Json);
 
   /** [operation, the route's answer ('ok', or the pointer of the wrong field), role, URL, body] */
   const cases: Array<[string, string, string, string, unknown]> = [
@@ -415,7 +432,7 @@ describe('the app\'s answers fit the documented responses', () => {
   const agent = signedIn('agent');
 
   it('filing, reading, listing, the trail and an action', async () => {
-    const body = API_ROUTES.find((r) => r.path === '/complaints' && r.method === 'post')!.body!.example;
+    const body = FILING_EXAMPLE;
     const key = `openapi-${randomUUID()}`;
     const filed = await callDocumented('post', '/complaints', { ...agent, 'idempotency-key': key }, body);
     expect(filed.status).toBe(201);
@@ -456,12 +473,12 @@ describe('the app\'s answers fit the documented responses', () => {
     // The cluster watch's decisions find the alert first and check the role then: 404 for an unknown alert.
     const roleCheckedLater = new Set(['POST /clusters/{id}/confirmation', 'POST /clusters/{id}/dismissal']);
     let checked = 0;
-    for (const route of API_ROUTES) {
-      if (route.callers === 'public') continue;
+    const signedInOperations = operations().filter(({ op }) => op.security?.length !== 0);
+    for (const route of signedInOperations) {
       const name = `${route.method.toUpperCase()} ${route.path}`;
-      const roles: readonly string[] = Array.isArray(route.callers) ? route.callers : ROLES;
+      const roles: readonly string[] = route.op['x-roles'] ?? ROLES;
       const url = route.path.replace(/\{[^}]+\}/g, () => randomUUID());
-      const body = route.body ? (route.body.example ?? {}) : undefined;
+      const body = route.op.requestBody ? (route.op.requestBody.content['application/json']?.example ?? {}) : undefined;
       expect((await callDocumented(route.method, url, {}, body)).status, `${name} signed out`).toBe(401);
       for (const role of ROLES) {
         const res = await callDocumented(route.method, url, signedIn(role), body);
@@ -470,7 +487,8 @@ describe('the app\'s answers fit the documented responses', () => {
         checked++;
       }
     }
-    expect(checked).toBe(API_ROUTES.filter((r) => r.callers !== 'public').length * ROLES.length);
+    expect(checked).toBe(signedInOperations.length * ROLES.length);
+    expect(signedInOperations.length).toBeGreaterThan(45);
   });
 
   it('problems: malformed JSON (400), no sign-in (401), wrong role (403)', async () => {
@@ -485,7 +503,7 @@ describe('the app\'s answers fit the documented responses', () => {
 
 describe('the reference page', () => {
   /** The app as deployed when app.ts mounts the docs; until then, the docs on their own. */
-  const docsApp = () => (servedRoutes(harness.app).includes('GET /docs') ? harness.app : new Hono().route('/', docsRoutes()));
+  const docsApp = () => (servedRoutes(harness.app).includes('GET /docs') ? harness.app : new Hono().route('/', docsRoutes(doc)));
 
   it('/openapi.json serves the document, without sign-in', async () => {
     const res = await docsApp().request('/openapi.json');
@@ -534,7 +552,7 @@ describe('the reference page', () => {
   });
 
   it('under a prefix, the page points at the prefixed assets and document', async () => {
-    const app = new Hono().route('/api', docsRoutes());
+    const app = new Hono().route('/api', docsRoutes(doc));
     const html = await (await app.request('/api/docs')).text();
     expect(html).toContain('src="/api/docs/assets/swagger-ui-bundle.js"');
     expect(html).toContain('data-spec-url="/api/openapi.json"');
@@ -542,29 +560,37 @@ describe('the reference page', () => {
   });
 });
 
-/** The table is data: a route added to it shows up in the document with its schemas. */
-describe('the route table', () => {
-  it('builds a document from any table, and refuses one missing a path parameter', () => {
-    const route: DocumentedRoute = {
-      method: 'get',
+/** The document is built from any app's routes: a route added shows up with its schemas. */
+describe('the routes as the document\'s source', () => {
+  it('builds a document from any app, and refuses one missing a path parameter', () => {
+    const route = {
+      method: 'get' as const,
       path: '/reports/{reportId}',
-      tag: 'reports',
+      tags: ['reports'],
       summary: 'A report',
-      callers: ['supervisor', 'qa'],
-      pathParams: { reportId: { description: 'The report.', schema: { type: 'string' } } },
-      query: z.strictObject({ format: z.enum(['csv', 'json']).default('json') }),
-      success: { status: 200, description: 'The report.', schema: 'Health' },
-      errors: [400, 401, 403, 404],
+      'x-roles': ['supervisor', 'qa'],
+      request: {
+        params: z.object({ reportId: z.string().meta({ description: 'The report.' }) }),
+        query: z.strictObject({ format: z.enum(['csv', 'json']).default('json') }),
+      },
+      responses: { 200: { description: 'The report.', content: { 'application/json': { schema: z.object({ ok: z.boolean() }).meta({ id: 'TestReport' }) } } } },
     };
-    const small = buildOpenApiDocument([route]);
-    const op = (small.paths as Doc)['/reports/{reportId}'].get;
+    const small = new OpenAPIHono();
+    small.openapi(createRoute(route), (c) => c.json({ ok: true }, 200));
+    const op = (buildOpenApiDocument(small).paths as Doc)['/reports/{reportId}'].get;
     expect(op.tags).toEqual(['reports']);
     expect(op['x-roles']).toEqual(['supervisor', 'qa']);
     expect(op.parameters.map((p: Doc) => p.name)).toEqual(['reportId', 'format']);
     expect(op.parameters[1].schema).toEqual({ default: 'json', type: 'string', enum: ['csv', 'json'] });
-    expect(() => buildOpenApiDocument([{ ...route, pathParams: {} }])).toThrow(/path parameter reportId/);
+    const unnamed = new OpenAPIHono();
+    unnamed.openapi(createRoute({ ...route, request: { query: route.request.query } }), (c) => c.json({ ok: true }, 200));
+    expect(() => buildOpenApiDocument(unnamed)).toThrow(/path parameter reportId/);
 
-    const page = buildOpenApiDocument([{ ...route, path: '/reports/{reportId}.html', success: { status: 200, description: 'Printable.', mediaType: 'text/html' } }]);
-    expect((page.paths as Doc)['/reports/{reportId}.html'].get.responses[200].content).toEqual({ 'text/html': { schema: { type: 'string' } } });
+    const page = new OpenAPIHono();
+    page.openapi(
+      createRoute({ ...route, path: '/reports/{reportId}.html', responses: { 200: { description: 'Printable.', content: { 'text/html': { schema: { type: 'string' } } } } } }),
+      (c) => c.html('<p>report</p>'),
+    );
+    expect((buildOpenApiDocument(page).paths as Doc)['/reports/{reportId}.html'].get.responses[200].content).toEqual({ 'text/html': { schema: { type: 'string' } } });
   });
 });

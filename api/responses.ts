@@ -1,0 +1,696 @@
+/**
+ * What the API answers, as zod schemas: the documented responses of every route (each published
+ * under its `id` in components/schemas), checked against real answers by test/api/openapi.test.ts.
+ * Objects are open (a new field may be added without breaking a client); instants are ISO 8601
+ * strings (the workflow's epoch milliseconds converted on the way out, see instants.ts).
+ */
+import { z } from 'zod';
+import { CLUSTER_ALERT_STATUSES } from '../workflows/cluster-watch-contract.js';
+import { ESCALATION_LEVELS } from '../workflows/contract.js';
+import { MEDIATION_OUTCOMES } from '../workflows/mediation-contract.js';
+import {
+  CATEGORIES,
+  CHANNELS,
+  COMPLAINANT_ROLES,
+  DEPARTMENTS,
+  ESCALATION_TARGETS,
+  REMEDIES,
+  REQUESTED_REMEDIES,
+  ROLES,
+  ROOT_CAUSES,
+  SEVERITIES,
+  STAGES,
+} from '../workflows/model.js';
+import { REPORT_STATUSES } from '../workflows/regulatory-report-contract.js';
+import { JURISDICTION } from '../workflows/reportability-facts.js';
+import { problemTypes } from './problems.js';
+
+const instant = z.iso.datetime();
+const uuid = z.uuid();
+const actor = z.object({ id: z.string(), role: z.enum(ROLES) });
+const signature = { by: actor, at: instant };
+const nextCursor = z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page.');
+const selfLink = z.object({ self: z.string() });
+const eventData = z.record(z.string(), z.unknown()).describe("The event's own fields.");
+
+/** The shared RFC 9457 problem. */
+export const ProblemSchema = z
+  .object({
+    type: z.string().meta({ format: 'uri', examples: [`https://complaint-desk.dev/problems/${problemTypes.validation}`] }).describe(
+      `What went wrong, as a URI: ${Object.values(problemTypes).map((t) => '`…/problems/' + t + '`').join(', ')}.`,
+    ),
+    title: z.string().describe('A short summary of the problem type.'),
+    status: z.int().min(400).max(599).describe('The HTTP status.'),
+    detail: z.string().describe('What happened, for people. Never repeats submitted values (they may be personal data).'),
+    errors: z
+      .array(
+        z.object({
+          pointer: z.string().describe('JSON pointer into the request body (`/device/lot`), or `/query/<name>`, `/header/<name>`.'),
+          message: z.string(),
+        }),
+      )
+      .optional()
+      .describe('Every wrong field (400 and 422), or the missing credential (401).'),
+  })
+  .describe('RFC 9457 problem details. Some problems carry extension members, e.g. `complaintId` on a 503 from filing.')
+  .meta({ id: 'Problem' });
+
+/** A row of any audit trail (complaint, product hold, cluster alert), as record.ts's toEventView shapes it. */
+const trailEvent = z.object({
+  seq: z.int(),
+  at: instant,
+  actor: z.object({ id: z.string(), role: z.string() }),
+  action: z.string().describe('e.g. `intake.filed`, `clock.breached`, `escalated`'),
+  data: eventData,
+  recordedAt: instant,
+});
+
+// ---- A complaint's live state (workflows/contract.ts ComplaintView) -------------------------------
+
+const clock = z.object({
+  id: z.string().describe('The kind, with the cycle after a reopen (`resolution#2`).'),
+  kind: z.string(),
+  cycle: z.int(),
+  specs: z.array(z.record(z.string(), z.unknown())),
+  calendarId: z.string(),
+  startedAt: instant,
+  dueAt: instant,
+  warnings: z.array(z.object({ fraction: z.number(), at: instant, raisedAt: instant.optional() })),
+  pauses: z.array(z.object({ from: instant, to: instant.optional() })),
+  status: z.enum(['running', 'paused', 'met', 'breached', 'cancelled']),
+  metAt: instant.optional(),
+  breachedAt: instant.optional(),
+  cancelledAt: instant.optional(),
+  beyondCalendar: z.boolean(),
+});
+
+const remedyProposal = z.object({
+  ...signature,
+  remedy: z.enum(REMEDIES),
+  details: z.string(),
+  approval: z.object({ ...signature, approved: z.boolean(), note: z.string().optional() }).optional(),
+});
+
+const historyEvent = z.object({ seq: z.int(), at: instant, actor, action: z.string(), data: eventData });
+
+const complaintState = z
+  .object({
+    complaintId: uuid,
+    number: z.string().optional(),
+    stage: z.enum(STAGES),
+    receivedAt: instant,
+    receivedBy: actor,
+    owner: z.object({ id: z.string(), department: z.enum(DEPARTMENTS).optional() }),
+    policy: z.object({ id: z.string(), version: z.int(), calendarId: z.string() }).optional(),
+    intake: z.object({
+      complainantVerified: z.object({ ...signature, method: z.string(), note: z.string().optional() }).optional(),
+      itemVerified: z
+        .object({
+          ...signature,
+          checks: z.object({ product: z.boolean(), specification: z.boolean(), lot: z.boolean(), expiry: z.boolean(), manufacturer: z.boolean() }),
+          note: z.string().optional(),
+        })
+        .optional(),
+      firstContactAt: instant.optional(),
+      acknowledgedAt: instant.optional(),
+      expectedResolutionBy: instant.optional(),
+      completedAt: instant.optional(),
+    }),
+    firstResponseAt: instant.optional(),
+    assessment: z
+      .object({
+        ...signature,
+        category: z.enum(CATEGORIES),
+        severity: z.enum(SEVERITIES),
+        patientSafety: z.boolean(),
+        suspectedAdverseEvent: z.boolean(),
+        reasonable: z.boolean(),
+        department: z.enum(DEPARTMENTS),
+        ownerId: z.string(),
+        rationale: z.string().optional(),
+        priority: z.enum(['highest', 'normal']),
+      })
+      .optional(),
+    investigation: z.object({
+      findings: z.array(z.object({ ...signature, department: z.enum(DEPARTMENTS), summary: z.string(), evidenceRefs: z.array(z.string()) })),
+      rootCause: z.object({ ...signature, cause: z.enum(ROOT_CAUSES), note: z.string().optional() }).optional(),
+      waiver: z.object({ ...signature, reason: z.string() }).optional(),
+      completedAt: instant.optional(),
+    }),
+    resolution: z.object({
+      proposal: remedyProposal.optional(),
+      agreed: z.object({ ...remedyProposal.shape, acceptedAt: instant }).optional(),
+      customerRejections: z.int(),
+    }),
+    feedback: z.array(z.object({ ...signature, satisfied: z.boolean(), score: z.int(), comment: z.string().optional() })),
+    revisit: z
+      .object({
+        sampled: z.boolean(),
+        dueAt: instant.optional(),
+        due: z.boolean(),
+        outcome: z
+          .object({ ...signature, deviceWorking: z.boolean(), solvedAtRoot: z.boolean(), score: z.int(), note: z.string().optional() })
+          .optional(),
+      })
+      .optional(),
+    awaitingCustomer: z.object({ ...signature, reason: z.string() }).optional(),
+    escalations: z.array(z.object({ ...signature, target: z.enum(ESCALATION_TARGETS), reason: z.string(), level: z.enum(ESCALATION_LEVELS) })),
+    regulatory: z.object({
+      decisions: z.array(
+        z.object({
+          ...signature,
+          facts: z.record(z.string(), z.unknown()),
+          day0: instant,
+          proposed: z.array(z.object({ jurisdiction: JURISDICTION, reportable: z.boolean(), ruleIds: z.array(z.string()), rationale: z.string() })),
+          decided: z.array(
+            z.object({ jurisdiction: JURISDICTION, reportable: z.boolean(), ruleId: z.string().optional(), reason: z.string().optional(), overridden: z.boolean() }),
+          ),
+          note: z.string().optional(),
+        }),
+      ),
+      reports: z.array(
+        z.object({
+          reportId: z.string(),
+          ruleId: z.string(),
+          jurisdiction: JURISDICTION,
+          status: z.enum(['starting', 'open', 'overdue', 'submitted']),
+          dueAt: instant.optional(),
+          submittedAt: instant.optional(),
+          reference: z.string().optional(),
+        }),
+      ),
+    }),
+    cluster: z
+      .object({
+        clusterAlertId: uuid,
+        model: z.string(),
+        lot: z.string(),
+        complaintCount: z.int(),
+        windowDays: z.int(),
+        flaggedAt: instant,
+        confirmedAt: instant.optional(),
+      })
+      .optional(),
+    productHolds: z.array(
+      z.object({ holdId: uuid, model: z.string(), lot: z.string(), status: z.enum(['active', 'released']), decision: z.string().optional() }),
+    ),
+    breachFollowUps: z.array(z.object({ clockId: z.string(), escalateAt: instant, answeredAt: instant.optional(), escalatedAt: instant.optional() })),
+    marks: z.object({ mediation: z.boolean(), regulator: z.boolean(), crisis: z.boolean(), legal: z.boolean() }),
+    mediation: z
+      .object({
+        mediationId: z.string(),
+        body: z.string(),
+        startedAt: instant,
+        deadlineAt: instant,
+        sessions: z.int(),
+        outcome: z.enum(MEDIATION_OUTCOMES).optional(),
+      })
+      .optional(),
+    legal: z
+      .object({ since: z.number(), outcome: z.string().optional(), note: z.string().optional(), closedBy: actor.optional(), closedAt: instant.optional() })
+      .optional(),
+    reopenCount: z.int(),
+    clocks: z.array(clock),
+    breached: z.boolean(),
+    awaiting: z.array(z.string()).describe('What the case waits for next, in plain words.'),
+    withdrawal: z.object({ ...signature, reason: z.string() }).optional(),
+    closedAt: instant.optional(),
+    lastSeq: z.int(),
+  })
+  .describe('The live state of a complaint, from its workflow.');
+
+/** The state as the workflow's query gives it: with its history. */
+const complaintView = complaintState.extend({ history: z.array(historyEvent) }).describe('The live state of a complaint, from its workflow, with its history.');
+
+// ---- The complaint file in PostgreSQL (record.ts) -------------------------------------------------
+
+const progress = {
+  stage: z.enum(STAGES),
+  category: z.enum(CATEGORIES).optional(),
+  severity: z.enum(SEVERITIES).optional(),
+  priority: z.enum(['highest', 'normal']).optional(),
+  patientSafety: z.boolean().optional(),
+  suspectedAdverseEvent: z.boolean().optional(),
+  ownerId: z.string(),
+  department: z.enum(DEPARTMENTS).optional(),
+  reopenCount: z.int(),
+  slaBreached: z.boolean(),
+  rootCause: z.enum(ROOT_CAUSES).optional(),
+  investigationWaivedReason: z.string().optional(),
+  remedy: z.enum(REMEDIES).optional(),
+  satisfactionScore: z.int().optional(),
+  markedForMediation: z.boolean(),
+  markedForRegulator: z.boolean(),
+  closedAt: instant.optional(),
+  withdrawnReason: z.string().optional(),
+  lastEventSeq: z.int(),
+};
+
+const complaintSummary = z.object({
+  complaintId: uuid,
+  number: z.string(),
+  receivedAt: instant,
+  channel: z.enum(CHANNELS),
+  device: z.object({ productName: z.string(), model: z.string().optional(), lot: z.string().optional() }),
+  ...progress,
+});
+
+const complaintRecord = z
+  .object({
+    complaintId: uuid,
+    number: z.string(),
+    receivedAt: instant,
+    receivedBy: z.string().describe('The id of the user who filed it.'),
+    channel: z.enum(CHANNELS),
+    distributorAwareAt: instant.optional(),
+    complainant: z.object({
+      name: z.string(),
+      role: z.enum(COMPLAINANT_ROLES),
+      organisation: z.string().optional(),
+      phone: z.string().optional(),
+      email: z.string().optional(),
+      address: z.string().optional(),
+    }),
+    mood: z.string().optional(),
+    device: z.object({
+      productName: z.string(),
+      model: z.string().optional(),
+      specification: z.string().optional(),
+      serialNumber: z.string().optional(),
+      lot: z.string().optional(),
+      udi: z.string().optional(),
+      expiryDate: z.string().optional(),
+      manufacturer: z.string().optional(),
+      supplier: z.string().optional(),
+      purchaseDate: z.string().optional(),
+    }),
+    event: z.object({
+      occurredAt: instant.optional(),
+      location: z.string().optional(),
+      country: z.string().optional(),
+      description: z.string(),
+      impactScope: z.string().optional(),
+      patientHarmed: z.boolean(),
+      inUseOnPatient: z.boolean(),
+    }),
+    requestedRemedies: z.array(z.enum(REQUESTED_REMEDIES)),
+    sampleAvailable: z.boolean(),
+    ...progress,
+  })
+  .describe('The complaint file in PostgreSQL, shaped like the intake card.');
+
+// ---- Product holds and cluster alerts --------------------------------------------------------------
+
+export const HOLD_STATUSES = ['active', 'released'] as const;
+export const RELEASE_DECISIONS = ['release', 'scrap', 'rework', 'return_to_supplier'] as const;
+
+const productHold = z.object({
+  holdId: uuid,
+  productName: z.string().nullable(),
+  model: z.string(),
+  lot: z.string(),
+  status: z.enum(HOLD_STATUSES),
+  placedAt: instant,
+  placedBy: z.object({ id: z.string(), role: z.string() }),
+  reason: z.string(),
+  firstComplaintId: uuid.nullable(),
+  complaintCount: z.int(),
+  releasedAt: instant.optional(),
+  releasedBy: z.object({ id: z.string(), role: z.string().optional() }).optional(),
+  releaseDecision: z.enum(RELEASE_DECISIONS).optional(),
+  releaseReason: z.string().optional(),
+  links: selfLink,
+});
+
+const productHoldDetail = z.object({
+  hold: productHold,
+  complaints: z.array(z.object({ complaintId: uuid, number: z.string(), stage: z.enum(STAGES), linkedAt: instant, links: selfLink })),
+  events: z.array(trailEvent),
+});
+
+const clusterAlert = z.object({
+  alertId: uuid,
+  model: z.string(),
+  lot: z.string(),
+  productName: z.string().optional(),
+  status: z.enum(CLUSTER_ALERT_STATUSES),
+  flaggedAt: instant,
+  windowDays: z.int(),
+  threshold: z.int(),
+  complaintCount: z.int(),
+  complaintIds: z.array(uuid),
+  firstReceivedAt: instant.optional(),
+  lastReceivedAt: instant.optional(),
+  confirmedAt: instant.optional(),
+  confirmedBy: z.string().describe('The id of the QA officer who confirmed it.').optional(),
+  dismissedAt: instant.optional(),
+  dismissedBy: z.string().describe('The id of the QA officer who dismissed it.').optional(),
+  decisionReason: z.string().optional(),
+  links: selfLink,
+});
+
+/** The cluster watch's answer to QA's decision (cluster-watch-contract.ts ClusterAlertView, bookkeeping left out). */
+const clusterAlertDecided = z.object({
+  alertId: uuid,
+  seq: z.int(),
+  model: z.string(),
+  lot: z.string(),
+  productName: z.string().optional(),
+  status: z.enum(CLUSTER_ALERT_STATUSES),
+  flaggedAt: instant,
+  windowDays: z.int(),
+  threshold: z.int(),
+  members: z.array(z.object({ complaintId: uuid, number: z.string(), receivedAt: instant, joinedAt: instant })),
+  firstReceivedAt: instant,
+  lastReceivedAt: instant,
+  confirmed: z.object({ ...signature, reason: z.string() }).optional(),
+  dismissed: z.object({ ...signature, reason: z.string() }).optional(),
+  notified: z.array(uuid),
+  skipped: z.array(uuid),
+});
+
+// ---- Regulatory reports ----------------------------------------------------------------------------
+
+const regulatoryReportRow = z.object({
+  reportId: z.string(),
+  complaintId: uuid.optional(),
+  complaintNumber: z.string().optional(),
+  clusterAlertId: uuid.optional(),
+  ruleId: z.string(),
+  jurisdiction: JURISDICTION,
+  citation: z.string(),
+  description: z.string(),
+  day0: instant,
+  dueAt: instant.optional(),
+  dueDate: z.string().optional(),
+  hoursLeft: z.int().optional(),
+  status: z.enum(REPORT_STATUSES),
+  breachedAt: instant.optional(),
+  submittedAt: instant.optional(),
+  reference: z.string().optional(),
+  beyondCalendar: z.boolean(),
+});
+
+const reportEvent = z.object({ seq: z.int(), at: instant, actor, action: z.enum(['started', 'reminder', 'breached', 'tightened', 'submitted']), data: eventData });
+
+const regulatoryReportState = z
+  .object({
+    reportId: z.string(),
+    subject: z.object({ complaintId: uuid.optional(), clusterAlertId: uuid.optional() }).optional(),
+    ruleId: z.string().optional(),
+    jurisdiction: JURISDICTION.optional(),
+    citation: z.string().optional(),
+    description: z.string().optional(),
+    day0: instant.optional(),
+    dueAt: instant.optional(),
+    dueDate: z.string().optional(),
+    beyondCoverage: z.boolean().optional(),
+    status: z.enum(REPORT_STATUSES),
+    reminders: z.array(z.object({ at: instant, sentAt: instant.optional() })).optional(),
+    breachedAt: instant.optional(),
+    submission: z.object({ reference: z.string(), submittedAt: instant, by: actor, recordedAt: instant }).optional(),
+    events: z.array(reportEvent),
+  })
+  .describe("The report's live state from its workflow (rule, due time, reminders, submission, events), or, once the workflow is past retention, the stored row: id, status and events.");
+
+// ---- Calendars, escalations, mediation ---------------------------------------------------------------
+
+const calendar = z.object({
+  id: z.string(),
+  name: z.string(),
+  timeZone: z.string(),
+  workingHours: z.array(z.object({ start: z.string(), end: z.string() })),
+  weekendDays: z.array(z.int()),
+  holidays: z.array(z.string()),
+  makeUpWorkingDays: z.array(z.string()),
+  coverage: z.object({ from: z.string(), to: z.string() }),
+});
+
+const mediation = z.object({
+  mediationId: z.string(),
+  complaintId: uuid,
+  body: z.string(),
+  startedAt: instant,
+  deadlineAt: instant,
+  sessions: z.array(z.object({ heldAt: instant, summary: z.string(), by: actor, recordedAt: instant })),
+  outcome: z.enum(MEDIATION_OUTCOMES).optional(),
+  agreedRemedy: z.object({ remedy: z.enum(REMEDIES), details: z.string() }).optional(),
+  note: z.string().optional(),
+  decidedBy: actor.optional(),
+  decidedAt: instant.optional(),
+});
+
+export const ALERT_KINDS = ['breach', 'warning', 'escalation', 'regulatory', 'cluster'] as const;
+
+// ---- Users and tokens ---------------------------------------------------------------------------------
+
+const user = z.object({ id: z.string(), displayName: z.string(), role: z.enum(ROLES), active: z.boolean(), createdAt: instant, createdBy: z.string() });
+
+/** Temporal's `Payloads` in protobuf JSON (the codec-server protocol); api/codec.ts reads it by hand. */
+export const CodecPayloadsSchema = z
+  .object({
+    payloads: z.array(
+      z.object({
+        metadata: z.record(z.string(), z.string().describe('base64')).optional(),
+        data: z.string().describe('base64').optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'CodecPayloads' });
+
+// ---- The audit export and the KPI report -------------------------------------------------------------
+
+const evidenceList = z.array(z.record(z.string(), z.unknown()));
+const workflowEvidence = z
+  .union([
+    z.object({
+      workflowId: z.string(),
+      historyAvailable: z.literal(true),
+      workflowType: z.string().optional(),
+      runId: z.string().optional(),
+      taskQueue: z.string().optional(),
+      startedAt: instant.optional(),
+      closed: z.object({ at: instant, status: z.enum(['completed', 'failed', 'canceled', 'terminated', 'timedOut', 'continuedAsNew']) }).optional(),
+      historyLength: z.int(),
+      timers: evidenceList,
+      signals: evidenceList,
+      updates: evidenceList,
+      activities: evidenceList,
+      childWorkflows: evidenceList,
+    }),
+    z.object({ workflowId: z.string(), historyAvailable: z.literal(false), reason: z.string() }),
+  ])
+  .describe("Evidence from a workflow's Temporal history: timers, signals, updates, activities, child workflows.");
+
+const auditExport = z
+  .object({
+    format: z.literal('complaint-audit-export/1'),
+    complaintId: uuid,
+    number: z.string(),
+    generatedAt: instant,
+    generatedBy: actor,
+    record: complaintRecord,
+    events: z.array(trailEvent),
+    clocks: z.array(
+      z.object({
+        clockId: z.string(),
+        kind: z.string(),
+        cycle: z.int(),
+        status: z.string(),
+        calendarId: z.string(),
+        specs: z.array(z.unknown()),
+        startedAt: instant,
+        dueAt: instant,
+        warnAt: instant,
+        warnedAt: instant.optional(),
+        metAt: instant.optional(),
+        breachedAt: instant.optional(),
+        cancelledAt: instant.optional(),
+        pauses: z.array(z.object({ from: instant, to: instant.optional() })),
+        beyondCalendar: z.boolean(),
+        updatedSeq: z.int(),
+      }),
+    ),
+    regulatoryReports: z.array(
+      z.object({
+        reportId: z.string(),
+        ruleId: z.string(),
+        jurisdiction: z.string(),
+        citation: z.string(),
+        description: z.string(),
+        day0: instant,
+        dueAt: instant.optional(),
+        dueDate: z.string().optional(),
+        beyondCoverage: z.boolean(),
+        status: z.string(),
+        breachedAt: instant.optional(),
+        submittedAt: instant.optional(),
+        reference: z.string().optional(),
+        submittedBy: z.string().optional(),
+        events: z.array(z.unknown()),
+      }),
+    ),
+    workflow: workflowEvidence,
+    reportWorkflows: z.array(workflowEvidence),
+    digest: z
+      .object({ algorithm: z.literal('SHA-256'), canonicalization: z.literal('RFC 8785 (JCS)'), covers: z.string(), value: z.string() })
+      .describe('SHA-256 of the RFC 8785 canonical JSON of the export.'),
+  })
+  .describe('The whole file of one complaint, for auditors.');
+
+const percent = z.number().nullable();
+const outcomeCounts = { met: z.int(), breached: z.int(), cancelled: z.int(), decided: z.int(), compliancePercent: percent };
+const target = z.object({ value: z.number().nullable(), target: z.number(), met: z.boolean(), definition: z.string() });
+const kpiReport = z.object({
+  period: z.object({ from: instant, to: instant, timeZone: z.string(), interval: z.enum(['day', 'week', 'month']), definition: z.string() }),
+  filters: z.object({ category: z.string().nullable(), model: z.string().nullable(), lot: z.string().nullable() }),
+  targets: z.object({ satisfaction: target, successfulResolution: target, answersCorrect: z.object({ ...target.shape, measured: z.literal(false) }) }),
+  sla: z.object({
+    definition: z.string(),
+    overall: z.object(outcomeCounts),
+    byCategory: z.array(z.object({ category: z.string(), ...outcomeCounts })),
+    byKind: z.array(z.object({ kind: z.string(), ...outcomeCounts })),
+    byCategoryAndKind: z.array(z.object({ category: z.string(), kind: z.string(), ...outcomeCounts })),
+  }),
+  stages: z.object({
+    definition: z.string(),
+    items: z.array(
+      z.object({ stage: z.string(), stays: z.int(), medianSeconds: percent, p90Seconds: percent, medianHours: percent, p90Hours: percent }),
+    ),
+  }),
+  satisfaction: z.object({
+    feedback: z.object({ definition: z.string(), answers: z.int(), satisfied: z.int(), ratePercent: percent, averageScore: percent }),
+    revisit: z.object({
+      definition: z.string(),
+      visits: z.int(),
+      averageScore: percent,
+      satisfiedPercent: percent,
+      deviceWorkingPercent: percent,
+      solvedAtRootPercent: percent,
+    }),
+  }),
+  resolution: z.object({
+    definition: z.string(),
+    closed: z.int(),
+    successful: z.int(),
+    successRatePercent: percent,
+    reopened: z.int(),
+    reopenRatePercent: percent,
+    withdrawn: z.int(),
+  }),
+  volume: z.object({
+    definition: z.string(),
+    received: z.int(),
+    byCategory: z.array(z.object({ category: z.string(), received: z.int() })),
+    byModelLot: z.array(z.object({ model: z.string().nullable(), lot: z.string().nullable(), received: z.int() })),
+    overTime: z.array(z.object({ start: z.string(), received: z.int() })),
+  }),
+});
+
+// ---- The responses, by component name -----------------------------------------------------------------
+
+const named = <S extends z.ZodType>(id: string, schema: S) => schema.meta({ id });
+
+export const Responses = {
+  Health: named('Health', z.object({ status: z.enum(['ok', 'unavailable']), postgres: z.enum(['up', 'down']), temporal: z.enum(['up', 'down']) })),
+  ComplaintFiled: named('ComplaintFiled', z.object({ complaintId: uuid, number: z.string(), receivedAt: instant, links: selfLink })),
+  ComplaintList: named('ComplaintList', z.object({ items: z.array(complaintSummary), nextCursor })),
+  ComplaintDetail: named(
+    'ComplaintDetail',
+    z.object({
+      record: complaintRecord,
+      productHolds: z.array(productHold).describe("Holds on the complaint's model and lot, whichever complaint placed them."),
+      state: complaintView.nullable().describe("Null once the workflow is past the engine's retention: the record is then the file."),
+      live: z.boolean(),
+    }),
+  ),
+  ComplaintEvents: named('ComplaintEvents', z.object({ items: z.array(trailEvent) })),
+  ComplaintState: named('ComplaintState', z.object({ state: complaintState })),
+  EscalationAccepted: named('EscalationAccepted', z.object({ accepted: z.literal(true), target: z.enum(ESCALATION_TARGETS) })),
+  Mediation: named('Mediation', z.object({ mediation })),
+  EscalationList: named(
+    'EscalationList',
+    z.object({
+      items: z.array(
+        z
+          .object({
+            complaintId: uuid,
+            number: z.string(),
+            stage: z.enum(STAGES),
+            ownerId: z.string(),
+            kind: z.enum(ALERT_KINDS),
+            level: z.union([z.enum(ESCALATION_LEVELS), z.array(z.enum(ESCALATION_LEVELS))]).describe('Who must act: supervisor, qa or management.'),
+            at: instant,
+            by: z.object({ id: z.string(), role: z.string() }),
+          })
+          .describe("The event's own fields (a breach's clock kind, an escalation's reason), then what the list says of it."),
+      ),
+      nextCursor,
+    }),
+  ),
+  Calendar: named('Calendar', calendar),
+  CalendarCorrected: named('CalendarCorrected', z.object({ calendar, openComplaintsNotified: z.int() })),
+  ClusterList: named('ClusterList', z.object({ items: z.array(clusterAlert), nextCursor })),
+  ClusterDetail: named(
+    'ClusterDetail',
+    z.object({
+      alert: clusterAlert,
+      complaints: z.array(
+        z.object({ complaintId: uuid, number: z.string().optional(), stage: z.enum(STAGES).optional(), receivedAt: instant.optional(), ownerId: z.string().optional() }),
+      ),
+      events: z.array(trailEvent),
+      reports: z.array(z.object({ reportId: z.string(), ruleId: z.string(), status: z.enum(REPORT_STATUSES), dueAt: instant.optional(), submittedAt: instant.optional() })),
+    }),
+  ),
+  ClusterDecision: named('ClusterDecision', z.object({ alert: clusterAlertDecided })),
+  ProductHoldList: named('ProductHoldList', z.object({ items: z.array(productHold), nextCursor })),
+  ProductHoldDetail: named('ProductHoldDetail', productHoldDetail),
+  ProductHoldReleased: named(
+    'ProductHoldReleased',
+    z.object({
+      ...productHoldDetail.shape,
+      notifications: z
+        .object({ signalled: z.array(uuid), notRunning: z.array(uuid), failed: z.array(uuid) })
+        .describe("Which linked complaints' workflows were told of the release."),
+    }),
+  ),
+  RegulatoryReportList: named('RegulatoryReportList', z.object({ items: z.array(regulatoryReportRow), nextCursor })),
+  RegulatoryReport: named('RegulatoryReport', regulatoryReportState),
+  AuditExport: named('AuditExport', auditExport),
+  KpiReport: named('KpiReport', kpiReport),
+  Me: named('Me', z.object({ actor })),
+  User: named('User', user),
+  UserList: named('UserList', z.object({ items: z.array(user) })),
+  TokenList: named(
+    'TokenList',
+    z.object({
+      items: z.array(
+        z.object({ tokenId: uuid, label: z.string(), createdAt: instant, createdBy: z.string(), expiresAt: instant.optional(), revokedAt: instant.optional(), revokedBy: z.string().optional() }),
+      ),
+    }),
+  ),
+  IssuedToken: named(
+    'IssuedToken',
+    z
+      .object({ tokenId: uuid, token: z.string().describe('Shown once, here: store it like a password.'), userId: z.string(), label: z.string(), expiresAt: instant.optional(), role: z.enum(ROLES) })
+      .describe('The token is in this answer and nowhere else: it is stored hashed.'),
+  ),
+  TokenRevoked: named('TokenRevoked', z.object({ tokenId: uuid, revoked: z.literal(true) })),
+  ReportabilityProposal: named(
+    'ReportabilityProposal',
+    z.object({
+      day0: instant,
+      decisions: z.array(
+        z.object({
+          jurisdiction: JURISDICTION,
+          reportable: z.boolean(),
+          rationale: z.string(),
+          rules: z.array(
+            z.object({ ruleId: z.string(), citation: z.string(), description: z.string(), clock: z.unknown(), dueAt: instant.optional(), dueDate: z.string().optional() }),
+          ),
+        }),
+      ),
+    }),
+  ),
+  CodecPayloads: CodecPayloadsSchema,
+};
