@@ -7,8 +7,7 @@
  * returns it with its events. complaint.ts numbers and stores the events and carries out the work
  * (child workflows, signals, activities), so the rules of the trade can be tested without a worker.
  */
-import type { ComplaintState } from '../contract.js';
-import { REFUSAL, type Escalation, type EscalationLevel } from '../contract.js';
+import { REFUSAL, type ComplaintState, type Escalation, type EscalationLevel } from '../contract.js';
 import type { Actor, IntakeRecord, Stage } from '../model.js';
 import type { BusinessCalendar } from '../rules/calendar.js';
 import type { ServiceLevelPolicy } from '../rules/sla-policy.js';

@@ -174,6 +174,9 @@ export function defaultExpectedResolution(state: ComplaintState, ctx: Context): 
 
 /** Warnings, breaches, unanswered breaches going up, and the revisit falling due, as of `ctx.at`. */
 export function deadlinesAsOf(state: ComplaintState, ctx: Context): Outcome {
+  // Nothing due yet (the main loop asks after every change): the same state back, uncopied.
+  const next = nextDeadline(state);
+  if (next === undefined || next > ctx.at) return { state, events: [], work: [] };
   return transition(state, ctx, (change) => {
     const s = change.state;
     const at = ctx.at;
