@@ -25,7 +25,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
 import { cacheRoot, which, withCacheLock } from './cache.js';
-import { assertPortFree, freePorts } from './ports.js';
+import { assertPortFree, freePorts, isPortFree } from './ports.js';
 import { spawnManaged, withTail, type ManagedProcess } from './process.js';
 
 export const TEMPORAL_SERVER_VERSION = '1.29.1';
@@ -160,6 +160,7 @@ export async function ensureTemporalServer(): Promise<TemporalServerTools> {
     console.error(`building the Temporal server ${TEMPORAL_SERVER_VERSION} once, ~6 min on 2 cores (go install, into ${dir})`);
     const started = Date.now();
     const tmp = fs.mkdtempSync(`${dir}.build-`);
+    fs.chmodSync(tmp, 0o755); // mkdtemp makes it 0700
     try {
       await goInstall(go, `go.temporal.io/server/cmd/server@v${TEMPORAL_SERVER_VERSION}`, tmp, `the Temporal server ${TEMPORAL_SERVER_VERSION}`);
       await goInstall(go, `go.temporal.io/server/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`, tmp, `the Temporal SQL tool ${TEMPORAL_SERVER_VERSION}`);
@@ -190,6 +191,7 @@ export async function ensureTemporalUiServer(): Promise<string> {
     const go = findGo();
     if (!go) throw new Error(`The Temporal Web UI is built from Go modules once into ${dir}, and Go is not installed.`);
     const tmp = fs.mkdtempSync(`${dir}.build-`);
+    fs.chmodSync(tmp, 0o755); // mkdtemp makes it 0700
     try {
       await goInstall(go, `github.com/temporalio/ui-server/v2/cmd/server@v${TEMPORAL_UI_VERSION}`, tmp, `the Temporal UI server ${TEMPORAL_UI_VERSION}`);
       fs.renameSync(path.join(tmp, 'server'), path.join(tmp, 'ui-server'));
@@ -440,8 +442,7 @@ export async function frontendServing(address: string): Promise<boolean> {
 
 /**
  * The Temporal server on PostgreSQL: databases and schemas set up (or updated), a config written, the
- * server started and healthy. The ports are kept in <dataDir>/ports.json, so a restart (the soak's) comes
- * back on the same address.
+ * server started and healthy. Start it again with the same `port` (and dataDir) to restart it.
  */
 export async function startTemporalServer(options: TemporalServerOptions): Promise<TemporalServer> {
   const tools = await ensureTemporalServer();
@@ -449,26 +450,28 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   const configDir = path.join(dataDir, 'config');
   fs.mkdirSync(configDir, { recursive: true });
 
-  const portsFile = path.join(dataDir, 'ports.json');
-  let ports: Ports;
-  if (fs.existsSync(portsFile)) {
-    ports = JSON.parse(fs.readFileSync(portsFile, 'utf8')) as Ports;
-  } else {
-    const free = await freePorts(10);
-    ports = {
-      frontend: options.port ?? free[0]!,
-      frontendHttp: free[1]!,
-      frontendMembership: free[2]!,
-      history: free[3]!,
-      historyMembership: free[4]!,
-      matching: free[5]!,
-      matchingMembership: free[6]!,
-      worker: free[7]!,
-      workerMembership: free[8]!,
-      metrics: options.metricsPort ?? free[9]!,
-    };
-    fs.writeFileSync(portsFile, JSON.stringify(ports, null, 2));
+  // The frontend's port is the address clients keep (the soak restarts the server on the same one); the
+  // services' internal ports are picked afresh at every start (membership rows of a former run expire).
+  const free = (await freePorts(12)).filter((p) => p !== options.port && p !== options.metricsPort);
+  // Membership ports are kept in a smallint column (cluster_membership.rpc_port): below 32768, which the
+  // OS's ephemeral ports (freePorts) are not.
+  const membership: number[] = [];
+  while (membership.length < 4) {
+    const p = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!membership.includes(p) && p !== options.port && (await isPortFree(p))) membership.push(p);
   }
+  const ports: Ports = {
+    frontend: options.port ?? free[0]!,
+    frontendHttp: free[1]!,
+    frontendMembership: membership[0]!,
+    history: free[3]!,
+    historyMembership: membership[1]!,
+    matching: free[5]!,
+    matchingMembership: membership[2]!,
+    worker: free[7]!,
+    workerMembership: membership[3]!,
+    metrics: options.metricsPort ?? free[9]!,
+  };
   await assertPortFree(ports.frontend, 'the Temporal server (frontend)');
 
   await setUpTemporalDatabases(tools, options.postgres);
