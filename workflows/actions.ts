@@ -443,3 +443,20 @@ export function toWorkflowArgs<N extends ActionName>(name: N, body: Record<strin
   }
   return out as ActionArgs<N>;
 }
+
+/**
+ * What is wrong with a payload by the table's schema, or undefined: the same check the API makes,
+ * for a client that reaches the workflow without it. Instants are checked as the ISO strings they
+ * were over HTTP; the first problem is named by its field.
+ */
+export function payloadProblem(name: ActionName, args: Record<string, unknown>): string | undefined {
+  const entry = ACTIONS[name] as ActionDeclaration;
+  const { actor: _actor, ...body } = args ?? {};
+  for (const field of entry.instants ?? []) {
+    if (typeof body[field] === 'number') body[field] = new Date(body[field] as number).toISOString();
+  }
+  const parsed = entry.body.safeParse(body);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0];
+  return `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`;
+}

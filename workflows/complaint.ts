@@ -26,6 +26,7 @@ import {
 import type { RetryPolicy, UpdateDefinition } from '@temporalio/common';
 import type { ComplaintActivities } from '../activities/index.js';
 import {
+  REFUSAL,
   calendarCorrectedSignal,
   clusterFlaggedSignal,
   groupEventConfirmedSignal,
@@ -37,7 +38,7 @@ import {
   type ComplaintState,
   type ComplaintView,
 } from './contract.js';
-import { escalateSignal, updates, type ActionArgs } from './actions.js';
+import { escalateSignal, payloadProblem, updates, type ActionArgs } from './actions.js';
 import { openingState, snapshotOf, viewOf } from './complaint-state.js';
 import { FINAL_STAGES, type Actor, type Stage } from './model.js';
 import type { BusinessCalendar } from './rules/calendar.js';
@@ -165,7 +166,15 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
         await condition(() => persistedSeq >= seq);
         return viewOf(state);
       },
-      { validator: guard },
+      // Only the validator checks the payload by the table's schema: it does not run on replay, so
+      // histories recorded before the check replay as they ran.
+      {
+        validator: (args: ActionArgs<N>) => {
+          guard(args);
+          const problem = payloadProblem(name, args);
+          if (problem) throw ApplicationFailure.create({ type: REFUSAL.invalid, message: problem, nonRetryable: true });
+        },
+      },
     );
   }
   for (const name of UPDATE_ACTIONS) onAction(name);

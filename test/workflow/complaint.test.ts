@@ -288,6 +288,27 @@ describe('reopening, withdrawal and refusals', () => {
     await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
   });
 
+  it("refuses a payload the action table's schema refuses (a client that skipped the API), naming the field, and changes nothing", async () => {
+    const { handle } = await file();
+    const before = await handle.query(c.stateQuery);
+    const cases: Array<[() => Promise<unknown>, string]> = [
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      [() => handle.executeUpdate(updates.recordContact, { args: [{ actor: agent, channel: 'pigeon' as any, summary: 'x' }] }), 'channel: '],
+      [() => handle.executeUpdate(updates.addNote, { args: [{ actor: agent, text: 'x'.repeat(10_001) }] }), 'text: at most 10000 characters'],
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      [() => handle.executeUpdate(updates.verifyItem, { args: [{ actor: agent, checks: { product: true } as any }] }), 'checks.specification: '],
+    ];
+    for (const [act, reason] of cases) {
+      const failure = await refusal(act());
+      expect(failure.type).toBe(c.REFUSAL.invalid);
+      expect(failure.message).toContain(reason);
+    }
+    const after = await handle.query(c.stateQuery);
+    expect(after.lastSeq).toBe(before.lastSeq);
+    expect(after.intake.itemVerified).toBeUndefined();
+    await handle.executeUpdate(updates.withdraw, { args: [{ actor: agent, reason: 'test done' }] });
+  });
+
   it('a waived investigation needs a reason and a supervisor or QA officer, and skips to resolution', async () => {
     const { handle } = await file();
     await throughIntake(handle);
