@@ -14,6 +14,12 @@
  * Faults: the worker SIGKILLed (then restarted), the API restarted, the Temporal dev server restarted,
  * PostgreSQL restarted (graceful stop, start on the same data folder and port).
  *
+ * `--cluster` (or SOAK_CLUSTER=1): the production layout instead (scripts/stack/cluster.ts's pieces): the
+ * Temporal server 1.29.1 on the same PostgreSQL (SQL visibility) set up by `npm run setup`, two workers
+ * and two API processes; the client spreads its requests over both APIs, as a load balancer would (a
+ * retry goes to the other one); the faults take the workers and the APIs in turn, and restart the
+ * Temporal server.
+ *
  * Settings (env): SOAK_COMPLAINTS (1000), SOAK_CONCURRENCY (16), SOAK_WORKER_KILLS (5),
  * SOAK_API_RESTARTS (2), SOAK_TEMPORAL_RESTARTS (1), SOAK_POSTGRES_RESTARTS (1),
  * SOAK_FAULT_INTERVAL_S (15), SOAK_BREACH_MINUTES (1), SOAK_TIMEOUT_S (2400).
@@ -38,6 +44,8 @@ import { freePorts } from './stack/ports.js';
 import { spawnManaged, withTail, type ManagedProcess } from './stack/process.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './stack/postgres.js';
 import { startTemporalDevServer, type TemporalDevServer } from './stack/temporal-dev-server.js';
+import { sqlTargetOf, startTemporalServer, type TemporalServer } from './stack/temporal-server.js';
+import { runSetup } from './setup.js';
 
 export interface SoakOptions {
   complaints: number;
@@ -51,6 +59,8 @@ export interface SoakOptions {
   /** The first-contact clock of the breach path's policy, in calendar minutes. */
   breachMinutes: number;
   timeoutS: number;
+  /** The production layout: the Temporal server on PostgreSQL, two workers, two APIs. */
+  cluster?: boolean;
   log?: (m: string) => void;
 }
 
@@ -90,6 +100,7 @@ export function optionsFromEnv(): SoakOptions {
     faultIntervalS: envInt('SOAK_FAULT_INTERVAL_S', 15),
     breachMinutes: envInt('SOAK_BREACH_MINUTES', 1),
     timeoutS: envInt('SOAK_TIMEOUT_S', 2400),
+    cluster: process.argv.includes('--cluster') || process.env.SOAK_CLUSTER === '1',
   };
 }
 
@@ -170,21 +181,30 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const faults: Record<string, number> = { 'worker SIGKILL': 0, 'API restart': 0, 'Temporal restart': 0, 'PostgreSQL restart': 0 };
   let retries = 0;
   const entries: LogEntry[] = [];
-  let worker: Supervised | undefined;
-  let api: Supervised | undefined;
+  let workers: Supervised[] = [];
+  let apis: Supervised[] = [];
   let pg: EmbeddedPostgres | undefined;
-  let temporal: TemporalDevServer | undefined;
+  let temporal: TemporalDevServer | TemporalServer | undefined;
 
   try {
     // ---- The stack ---------------------------------------------------------------------------
-    const [pgPort, temporalPort, apiPort] = await freePorts(3);
+    const [pgPort, temporalPort, ...apiPorts] = await freePorts(opts.cluster ? 4 : 3);
     const pgDir = path.join(tmpDir, 'postgres');
     const temporalDb = path.join(tmpDir, 'temporal.sqlite');
     const pgLog = (m: string) => log(`[postgres] ${m}`);
     const startPg = () => startEmbeddedPostgres({ dataDir: pgDir, port: pgPort!, durable: true, log: pgLog });
-    const startTemporal = () => startTemporalDevServer({ port: temporalPort!, headless: true, dbFilename: temporalDb });
-    log(`starting PostgreSQL (port ${pgPort}) and Temporal (port ${temporalPort}) in ${tmpDir}`);
-    [pg, temporal] = await Promise.all([startPg(), startTemporal()]);
+    const startTemporal = opts.cluster
+      ? () => startTemporalServer({ dataDir: path.join(tmpDir, 'temporal'), postgres: sqlTargetOf(pg!.adminUrl), port: temporalPort! })
+      : () => startTemporalDevServer({ port: temporalPort!, headless: true, dbFilename: temporalDb });
+    log(`starting PostgreSQL (port ${pgPort}) and ${opts.cluster ? 'the Temporal server on it' : 'the Temporal dev server'} (port ${temporalPort}) in ${tmpDir}`);
+    if (opts.cluster) {
+      pg = await startPg();
+      temporal = await startTemporal();
+      const setup = await runSetup({ address: temporal.address, namespace: 'default', log: (l) => log(`[setup] ${l}`) });
+      if (!setup.ready) throw new Error(`npm run setup did not make the Temporal server ready: ${setup.problems.join('; ')}`);
+    } else {
+      [pg, temporal] = await Promise.all([startPg(), startTemporal()]);
+    }
     cleanups.push(() => temporal?.stop());
     cleanups.push(() => pg?.stop());
     const databaseUrl = pg.url;
@@ -218,20 +238,21 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: 'default',
-      PORT: String(apiPort),
       API_HOST: '127.0.0.1',
       PAYLOAD_KEYS: `soak:${randomBytes(32).toString('base64')}`,
       LOG_LEVEL: 'WARN',
     };
     delete childEnv.PAYLOAD_KEY_FILE;
     delete childEnv.TASK_QUEUE;
-    worker = new Supervised('worker', 'worker/main.ts', childEnv, log);
-    api = new Supervised('api', 'api/main.ts', childEnv, log);
-    cleanups.push(() => worker?.stop());
-    cleanups.push(() => api?.stop());
-    worker.start();
-    api.start();
-    const base = `http://127.0.0.1:${apiPort}`;
+    const processes = opts.cluster ? 2 : 1;
+    workers = Array.from({ length: processes }, (_, i) => new Supervised(processes > 1 ? `worker-${i + 1}` : 'worker', 'worker/main.ts', childEnv, log));
+    apis = apiPorts.map((port, i) => new Supervised(processes > 1 ? `api-${i + 1}` : 'api', 'api/main.ts', { ...childEnv, PORT: String(port) }, log));
+    cleanups.push(() => Promise.all(workers.map((w) => w.stop())).then(() => undefined));
+    cleanups.push(() => Promise.all(apis.map((a) => a.stop())).then(() => undefined));
+    for (const p of [...workers, ...apis]) p.start();
+    // Requests go round the APIs, as through a load balancer (a retry reaches the next one).
+    const bases = apiPorts.map((port) => `http://127.0.0.1:${port}`);
+    let turn = 0;
 
     // ---- The client: retries what fails during a restart, with the same Idempotency-Key ----------
     async function call(method: 'GET' | 'POST', url: string, role: keyof typeof tokens, body?: unknown, key?: string): Promise<{ status: number; body: any }> {
@@ -239,7 +260,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       for (;;) {
         let outcome: { status: number; body: any } | Error;
         try {
-          const res = await fetch(base + url, {
+          const res = await fetch(bases[turn++ % bases.length] + url, {
             method,
             headers: {
               authorization: `Bearer ${tokens[role]}`,
@@ -403,18 +424,22 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         if (Date.now() > deadline) return;
         const t0 = Date.now();
         switch (kind) {
-          case 'worker':
-            await worker!.kill();
+          case 'worker': {
+            const worker = workers[faults['worker SIGKILL']! % workers.length]!;
+            await worker.kill();
             await sleep(2000);
-            worker!.start();
+            worker.start();
             faults['worker SIGKILL']!++;
             break;
-          case 'api':
-            await api!.gracefulStop();
+          }
+          case 'api': {
+            const api = apis[faults['API restart']! % apis.length]!;
+            await api.gracefulStop();
             await sleep(1000);
-            api!.start();
+            api.start();
             faults['API restart']!++;
             break;
+          }
           case 'temporal':
             await temporal!.stop();
             temporal = await startTemporal();
@@ -463,7 +488,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     // ---- The checker ------------------------------------------------------------------------------
     log('checking PostgreSQL and Temporal against the client log');
     const report = await check(entries, databaseUrl, temporal!.address, opts, log);
-    return { ...report, faults, unexpectedExits: { worker: worker.unexpectedExits, api: api.unexpectedExits }, retries, wallS: (Date.now() - started) / 1000 };
+    const exits = (ps: Supervised[]) => ps.reduce((n, p) => n + p.unexpectedExits, 0);
+    return { ...report, faults, unexpectedExits: { worker: exits(workers), api: exits(apis) }, retries, wallS: (Date.now() - started) / 1000 };
   } finally {
     for (const c of cleanups.reverse()) {
       try {

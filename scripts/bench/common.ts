@@ -17,6 +17,8 @@ import { freePorts } from '../stack/ports.js';
 import { spawnManaged, withTail, type ManagedProcess } from '../stack/process.js';
 import { startEmbeddedPostgres } from '../stack/postgres.js';
 import { startTemporalDevServer } from '../stack/temporal-dev-server.js';
+import { sqlTargetOf, startTemporalServer, TEMPORAL_SERVER_VERSION } from '../stack/temporal-server.js';
+import { runSetup } from '../setup.js';
 
 // ---- Settings ------------------------------------------------------------------------------------
 
@@ -170,6 +172,8 @@ export interface Stack {
   ownDatabase: boolean;
   /** Whether the Temporal server is ours alone. */
   ownTemporal: boolean;
+  /** `--cluster`: ours is the Temporal server on the same PostgreSQL (SQL visibility), not the dev server. */
+  cluster: boolean;
   /** A folder of this run's, removed at the end. */
   tmpDir: string;
   /** Process IDs of the servers this run started (absent for servers named by the environment). */
@@ -177,8 +181,16 @@ export interface Stack {
   postgresPid?: number;
 }
 
-/** PostgreSQL and Temporal (ours unless DATABASE_URL / TEMPORAL_ADDRESS name yours), side by side, then migrations. */
+/** `npm run bench -- --cluster` (or BENCH_CLUSTER=1): the production layout's Temporal server instead of the dev server. */
+export const clusterLayout = process.argv.includes('--cluster') || process.env.BENCH_CLUSTER === '1';
+
+/**
+ * PostgreSQL and Temporal (ours unless DATABASE_URL / TEMPORAL_ADDRESS name yours), side by side, then
+ * migrations. With --cluster, Temporal is the Temporal server on that PostgreSQL (after it), set up by
+ * `npm run setup`.
+ */
 export async function startServers(): Promise<Stack> {
+  if (clusterLayout && !process.env.TEMPORAL_ADDRESS) return await startClusterServers();
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'complaints-bench-'));
   // PostgreSQL refuses root and runs as `postgres`, which must be able to traverse this folder.
   if (process.getuid?.() === 0) fs.chmodSync(tmpDir, 0o711);
@@ -206,9 +218,39 @@ export async function startServers(): Promise<Stack> {
     namespace: process.env.TEMPORAL_NAMESPACE || 'default',
     ownDatabase: !process.env.DATABASE_URL,
     ownTemporal: !process.env.TEMPORAL_ADDRESS,
+    cluster: false,
     tmpDir,
     temporalPid: temporalResult.status === 'fulfilled' ? temporalResult.value?.process.pid : undefined,
     postgresPid: pgResult.status === 'fulfilled' ? pgResult.value?.process.pid : undefined,
+  };
+}
+
+async function startClusterServers(): Promise<Stack> {
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'complaints-bench-'));
+  if (process.getuid?.() === 0) fs.chmodSync(tmpDir, 0o711);
+  onCleanup('the temp folder', () => fs.rmSync(tmpDir, { recursive: true, force: true }));
+  const log = (m: string) => console.error(`[stack] ${m}`);
+  const ownPg = !process.env.DATABASE_URL;
+  const [pgPort, temporalPort] = await freePorts(2);
+  const pg = ownPg ? await startEmbeddedPostgres({ dataDir: path.join(tmpDir, 'postgres'), port: pgPort!, durable: false, log }) : undefined;
+  if (pg) onCleanup('PostgreSQL', pg.stop);
+  const databaseUrl = process.env.DATABASE_URL || pg!.url;
+  const temporal = await startTemporalServer({ dataDir: path.join(tmpDir, 'temporal'), postgres: sqlTargetOf(databaseUrl), port: temporalPort! });
+  onCleanup('Temporal', temporal.stop);
+  const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
+  const setup = await runSetup({ address: temporal.address, namespace, log: () => undefined });
+  if (!setup.ready) throw new Error(`npm run setup did not make the Temporal server ready: ${setup.problems.join('; ')}`);
+  await migrateToLatest(databaseUrl);
+  return {
+    databaseUrl,
+    temporalAddress: temporal.address,
+    namespace,
+    ownDatabase: ownPg,
+    ownTemporal: true,
+    cluster: true,
+    tmpDir,
+    temporalPid: temporal.process.pid,
+    postgresPid: pg?.process.pid,
   };
 }
 
@@ -264,7 +306,7 @@ export function machineLines(): string[] {
 export function stackLine(stack: Stack): string {
   return (
     `  PostgreSQL ${stack.ownDatabase ? 'embedded, non-durable (fsync off)' : 'from DATABASE_URL'}; ` +
-    `Temporal ${stack.ownTemporal ? 'dev server, in memory' : 'from TEMPORAL_ADDRESS'} at ${stack.temporalAddress}`
+    `Temporal ${stack.cluster ? `server ${TEMPORAL_SERVER_VERSION} on that PostgreSQL (SQL visibility)` : stack.ownTemporal ? 'dev server, in memory' : 'from TEMPORAL_ADDRESS'} at ${stack.temporalAddress}`
   );
 }
 
