@@ -542,7 +542,10 @@ export async function startTemporalUiServer(o: TemporalUiServerOptions): Promise
     'defaultNamespace: "default"',
     'cors:',
     `  allowOrigins: [${JSON.stringify(url)}, ${JSON.stringify(`http://127.0.0.1:${o.port}`)}]`,
-    ...(o.codecEndpoint ? ['codec:', `  endpoint: ${JSON.stringify(o.codecEndpoint)}`, '  passAccessToken: false', '  includeCredentials: false'] : []),
+    // includeCredentials at the cluster level: the codec endpoint signs the browser in with a cookie
+    // (/codec-session), and UI 2.42.1 ignores the browser's own "Include cross-origin credentials"
+    // switch while the cluster-level setting is false.
+    ...(o.codecEndpoint ? ['codec:', `  endpoint: ${JSON.stringify(o.codecEndpoint)}`, '  passAccessToken: false', '  includeCredentials: true'] : []),
     '',
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'production.yaml'), yaml);
