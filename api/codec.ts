@@ -30,7 +30,7 @@ import type { Role } from '../workflows/model.js';
 import { requireActor, type ActorEnv } from './actor.js';
 import { jsonResponse, operation, pathParam, problems, routesApp } from './openapi-route.js';
 import { problem } from './problems.js';
-import { CodecPayloadsSchema } from './responses.js';
+import { CodecPayloadsRequestSchema, CodecPayloadsSchema } from './responses.js';
 import { z } from 'zod';
 
 /** The roles that may read decoded payloads (everything a complaint's history holds). */
@@ -169,7 +169,7 @@ export function clientCodec(client: Client): PayloadCodec {
 
 /**
  * POST /codec/{encode,decode} and /codec/{namespace}/{encode,decode}. The body is read by hand (the
- * protocol's own 400s), so the route documents it by reference to the schema the answer has.
+ * protocol's own 400s), so the route documents it by reference (CodecPayloadsRequest, registered below).
  */
 function codecRoute(direction: 'encode' | 'decode', inNamespace: boolean) {
   return createRoute({
@@ -187,7 +187,7 @@ function codecRoute(direction: 'encode' | 'decode', inNamespace: boolean) {
     }),
     request: {
       ...(inNamespace ? { params: z.object({ namespace: pathParam('The Temporal namespace (ignored).') }) } : {}),
-      body: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CodecPayloads' }, example: { payloads: [] } } } },
+      body: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CodecPayloadsRequest' }, example: { payloads: [] } } } },
     },
     responses: {
       200: jsonResponse(CodecPayloadsSchema, `The payloads, ${direction}d.`),
@@ -200,6 +200,7 @@ function codecRoute(direction: 'encode' | 'decode', inNamespace: boolean) {
 
 export function codecRoutes(deps: CodecDeps) {
   const app = routesApp();
+  app.openAPIRegistry.register('CodecPayloadsRequest', CodecPayloadsRequestSchema);
   const origins = deps.uiOrigins ?? uiOriginsFromEnv();
   app.use(
     '*',

@@ -115,7 +115,7 @@ export const complaintState = z
         z.object({
           ...signature,
           facts: z.record(z.string(), z.unknown()),
-          day0: instant,
+          day0: z.number().describe('Day 0 of the report clocks, in epoch milliseconds (as the workflow keeps it).'),
           proposed: z.array(z.object({ jurisdiction: JURISDICTION, reportable: z.boolean(), ruleIds: z.array(z.string()), rationale: z.string() })),
           decided: z.array(
             z.object({ jurisdiction: JURISDICTION, reportable: z.boolean(), ruleId: z.string().optional(), reason: z.string().optional(), overridden: z.boolean() }),

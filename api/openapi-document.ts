@@ -59,7 +59,7 @@ export function buildOpenApiDocument(app: AnyApp): Json {
   } as Parameters<AnyApp['getOpenAPI31Document']>[0]) as unknown as Json & { paths: Record<string, Record<string, Json>>; components?: Json };
 
   const routes = app.openAPIRegistry.definitions.flatMap((d) => (d.type === 'route' ? [d.route as unknown as RouteDefinition] : []));
-  const schemas: Record<string, Json> = { Problem: toSchemaObject(ProblemSchema, 'output') };
+  const schemas: Record<string, Json> = { Problem: toSchemaObject(ProblemSchema) };
   for (const route of routes) {
     const operation = doc.paths[route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')]?.[route.method] as Json | undefined;
     for (const [mediaType, content] of Object.entries((route.request?.body?.content ?? {}) as Record<string, { schema?: unknown }>)) {
@@ -72,7 +72,8 @@ export function buildOpenApiDocument(app: AnyApp): Json {
     for (const response of Object.values(route.responses)) {
       for (const content of Object.values((response?.content ?? {}) as Record<string, { schema?: unknown }>)) {
         const id = idOf(content.schema);
-        if (id) schemas[id] = toSchemaObject(content.schema as z.ZodType, 'output');
+        // Written as zod's input form: an answer's objects stay open (the output form closes them).
+        if (id) schemas[id] = toSchemaObject(content.schema as z.ZodType);
       }
     }
     // Query parameters: each one's schema as zod writes it (the description stays on the parameter).

@@ -139,7 +139,7 @@ const regulatoryReportState = z
     jurisdiction: JURISDICTION.optional(),
     citation: z.string().optional(),
     description: z.string().optional(),
-    day0: instant.optional(),
+    day0: z.number().describe('Day 0 of the clock, in epoch milliseconds (as the workflow keeps it).').optional(),
     dueAt: instant.optional(),
     dueDate: z.string().optional(),
     beyondCoverage: z.boolean().optional(),
@@ -185,16 +185,18 @@ export const ALERT_KINDS = ['breach', 'warning', 'escalation', 'regulatory', 'cl
 const user = z.object({ id: z.string(), displayName: z.string(), role: z.enum(ROLES), active: z.boolean(), createdAt: instant, createdBy: z.string() });
 
 /** Temporal's `Payloads` in protobuf JSON (the codec-server protocol); api/codec.ts reads it by hand. */
-export const CodecPayloadsSchema = z
-  .object({
+const codecPayloads = () =>
+  z.object({
     payloads: z.array(
       z.object({
         metadata: z.record(z.string(), z.string().describe('base64')).optional(),
         data: z.string().describe('base64').optional(),
       }),
     ),
-  })
-  .meta({ id: 'CodecPayloads' });
+  });
+export const CodecPayloadsSchema = codecPayloads().meta({ id: 'CodecPayloads' });
+/** The same, as the codec's request body (documented only: the codec reads it by hand). */
+export const CodecPayloadsRequestSchema = codecPayloads().meta({ id: 'CodecPayloadsRequest' });
 
 // ---- The KPI report ---------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ import { Hono } from 'hono';
 import { inspectRoutes } from 'hono/dev';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { createProductHoldActivities } from '../../activities/product-holds.js';
 import { FILING_EXAMPLE } from '../../api/complaints.js';
 import { docsRoutes, DOCS_ASSETS } from '../../api/docs.js';
 import { buildOpenApiDocument } from '../../api/openapi-document.js';
@@ -489,6 +490,90 @@ describe('the app\'s answers fit the documented responses', () => {
     }
     expect(checked).toBe(signedInOperations.length * ROLES.length);
     expect(signedInOperations.length).toBeGreaterThan(45);
+  });
+
+  it('a complaint through intake and assessment, escalated, decided reportable, its report submitted', async () => {
+    const qa = signedIn('qa');
+    const supervisor = signedIn('supervisor');
+    const filed = await callDocumented('post', '/complaints', agent, { ...FILING_EXAMPLE, receivedAt: new Date(Date.now() - 60_000).toISOString() });
+    expect(filed.status).toBe(201);
+    const base = `/complaints/${filed.body.complaintId}`;
+    for (const [path, body] of [
+      ['verify-complainant', { method: 'hospital switchboard' }],
+      ['verify-item', { checks: { product: true, specification: true, lot: true, expiry: true, manufacturer: true } }],
+      ['contacts', { channel: 'phone', summary: 'called back' }],
+      ['acknowledgement', { channel: 'email' }],
+      ['complete-intake', {}],
+      ['assessment', { category: 'product_performance', severity: 'major', patientSafety: true, suspectedAdverseEvent: true, reasonable: true, department: 'quality', ownerId: 'handler-chen' }],
+      ['notes', { text: 'checked the pump log' }],
+    ] as const) {
+      expect((await callDocumented('post', `${base}/${path}`, agent, body)).status, path).toBe(200);
+    }
+    expect((await callDocumented('post', `${base}/escalations`, supervisor, { target: 'supervisor', reason: 'patient safety' })).status).toBe(202);
+    await expect.poll(async () => (await callDocumented('get', '/escalations?kind=escalation', qa)).body.items.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const facts = { eventCountry: 'CN', outcome: 'serious_injury', marketedIn: ['CN'], reporterRole: 'manufacturer', remedialActionNeeded: false };
+    expect((await callDocumented('post', `${base}/reportability`, qa, { facts })).status).toBe(200);
+    const reports = () => callDocumented('get', `/regulatory-reports?complaint=${filed.body.complaintId}`, qa);
+    await expect.poll(async () => (await reports()).body.items.length, { timeout: 10_000 }).toBe(1);
+    const [report] = (await reports()).body.items as Json[];
+    expect((await callDocumented('get', `/regulatory-reports/${encodeURIComponent(report.reportId)}`, qa)).status).toBe(200);
+    expect((await callDocumented('post', `/regulatory-reports/${encodeURIComponent(report.reportId)}/submission`, qa, { reference: 'NMPA-2026-0001' })).status).toBe(200);
+    const read = await callDocumented('get', base, qa);
+    expect(read.body.state.history.length).toBeGreaterThan(5);
+    expect((await callDocumented('get', `${base}/audit`, qa)).body.regulatoryReports).toHaveLength(1);
+  });
+
+  it('a possible group event, dismissed; a product hold, released', async () => {
+    const qa = signedIn('qa');
+    const suffix = randomUUID().slice(0, 8);
+    const [model, lot] = [`VIP-200-${suffix}`, `L2026-${suffix}`];
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const receivedAt = Date.now() - (5 - i) * 86_400_000;
+      const res = await callDocumented('post', '/complaints', agent, {
+        ...FILING_EXAMPLE,
+        receivedAt: new Date(receivedAt).toISOString(),
+        device: { ...FILING_EXAMPLE.device, model, lot },
+        event: { ...FILING_EXAMPLE.event, patientHarmed: true },
+      });
+      ids.push(res.body.complaintId);
+      await harness.reportToClusterWatch({
+        model, lot, productName: FILING_EXAMPLE.device.productName, complaintId: res.body.complaintId, number: res.body.number, receivedAt, patientHarmed: true, windowDays: 30, threshold: 3,
+      });
+    }
+    const alerts = () => callDocumented('get', `/clusters?model=${encodeURIComponent(model)}`, qa);
+    await expect.poll(async () => (await alerts()).body.items.length, { timeout: 15_000 }).toBe(1);
+    const [alert] = (await alerts()).body.items as Json[];
+    expect((await callDocumented('get', `/clusters/${alert.alertId}`, qa)).status).toBe(200);
+    expect((await callDocumented('post', `/clusters/${alert.alertId}/dismissal`, qa, { reason: 'three unrelated faults' })).status).toBe(200);
+    expect((await callDocumented('post', `/clusters/${alert.alertId}/confirmation`, qa, { reason: 'same fault' })).status).toBe(409);
+
+    const placed = await createProductHoldActivities(harness.database.db).placeProductHold({
+      complaintId: ids[0], productName: FILING_EXAMPLE.device.productName, model, lot, actor: { id: 'system', role: 'admin' }, reason: 'quality complaint on the lot', at: Date.now(),
+    });
+    const holdId = (placed as { holdId: string }).holdId;
+    expect((await callDocumented('get', `/product-holds?lot=${encodeURIComponent(lot)}`, qa)).body.items).toHaveLength(1);
+    expect((await callDocumented('get', `/product-holds/${holdId}`, qa)).status).toBe(200);
+    expect((await callDocumented('get', `/complaints/${ids[0]}`, qa)).body.productHolds).toHaveLength(1);
+    expect((await callDocumented('post', `/product-holds/${holdId}/release`, qa, { decision: 'release', reason: 'retest passed' })).status).toBe(200);
+    expect((await callDocumented('post', `/product-holds/${holdId}/release`, qa, { decision: 'scrap', reason: 'again' })).status).toBe(409);
+  });
+
+  it('the admin desk: users, tokens, a calendar corrected', async () => {
+    const admin = signedIn('admin');
+    const id = `openapi-user-${randomUUID().slice(0, 8)}`;
+    expect((await callDocumented('post', '/admin/users', admin, { id, displayName: 'Li Ming', role: 'agent' })).status).toBe(201);
+    expect((await callDocumented('post', '/admin/users', admin, { id, displayName: 'Li Ming', role: 'agent' })).status).toBe(409);
+    expect((await callDocumented('get', '/admin/users', admin)).status).toBe(200);
+    expect((await callDocumented('patch', `/admin/users/${id}`, admin, { displayName: 'Li Ming (desk 7)' })).status).toBe(200);
+    const issued = await callDocumented('post', `/admin/users/${id}/tokens`, admin, { label: 'desk 7', expiresInDays: 90 });
+    expect(issued.status).toBe(201);
+    expect((await callDocumented('get', `/admin/users/${id}/tokens`, admin)).body.items).toHaveLength(1);
+    expect((await callDocumented('post', `/admin/tokens/${issued.body.tokenId}/revocation`, admin)).status).toBe(200);
+    expect((await callDocumented('post', `/admin/tokens/${issued.body.tokenId}/revocation`, admin)).status).toBe(404);
+    const calendar = (await callDocumented('get', '/calendars/CN', admin)).body;
+    const { id: _id, ...fields } = calendar;
+    expect((await callDocumented('put', '/calendars/XX-OPENAPI', admin, { ...fields, reason: 'a calendar of its own for this test' })).status).toBe(200);
   });
 
   it('problems: malformed JSON (400), no sign-in (401), wrong role (403)', async () => {
