@@ -47,6 +47,7 @@ import {
   type ClusterAlertView,
   type ClusterWatchInput,
   type ClusterWatchState,
+  type ClusterWatchWorkflow,
   type ComplaintReported,
   type GroupEventDecision,
   type GroupEventReportRule,
@@ -62,17 +63,6 @@ import {
 import { clusterAlertId, groupEventReportId } from './ids.js';
 import { ROLES, SYSTEM_ACTOR, type Actor } from './model.js';
 import type { RegulatoryReportWorkflow } from './regulatory-report-contract.js';
-
-// Until every importer has moved to the contract and ID modules, their names stay reachable here.
-export * from './cluster-watch-contract.js';
-export {
-  clusterAlertId,
-  clusterWatchId,
-  clusterWatchIdPart as normaliseClusterKey,
-  groupEventReportId,
-  sha256Hex,
-  uuidFrom,
-} from './ids.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -520,3 +510,6 @@ function clone<T>(value: T): T {
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+// The signature clients start it by (the contract's) is this workflow's.
+clusterWatch satisfies ClusterWatchWorkflow;

@@ -13,12 +13,10 @@ import {
   type MediationInput,
   type MediationSession,
   type MediationState,
+  type MediationWorkflow,
 } from './mediation-contract.js';
 import type { Actor } from './model.js';
 import { REMEDIES } from './model.js';
-
-// Until every importer has moved to mediation-contract.ts, its names stay reachable here.
-export * from './mediation-contract.js';
 
 function refuse(type: string, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -104,3 +102,6 @@ export async function mediation(input: MediationInput): Promise<MediationState> 
   await condition(allHandlersFinished);
   return state;
 }
+
+// The signature clients start it by (the contract's) is this workflow's.
+mediation satisfies MediationWorkflow;

@@ -24,12 +24,10 @@ import {
   tightenReportSignal,
   type RegulatoryReportInput,
   type RegulatoryReportState,
+  type RegulatoryReportWorkflow,
   type ReportEvent,
 } from './regulatory-report-contract.js';
 import { nominalClockHours, reportDue, reportingRule, type RegulatoryCalendars } from './rules/regulatory.js';
-
-// Until every importer has moved to regulatory-report-contract.ts, its names stay reachable here.
-export * from './regulatory-report-contract.js';
 
 const HOUR = 3_600_000;
 
@@ -194,3 +192,6 @@ export async function regulatoryReport(input: RegulatoryReportInput): Promise<Re
   await condition(allHandlersFinished);
   return state;
 }
+
+// The signature clients start it by (the contract's) is this workflow's.
+regulatoryReport satisfies RegulatoryReportWorkflow;
