@@ -95,10 +95,10 @@ async function main(): Promise<void> {
   try {
     // What a run killed outright (SIGKILL) left behind, nobody to stop it: stop it first.
     for (const [what, marker] of [
-      ['Temporal server', path.join(dataDir, 'temporal', 'config')],
-      ['Web UI', path.join(dataDir, 'ui')],
       ['API', path.join(repoRoot, 'api', 'main.ts')],
       ['worker', path.join(repoRoot, 'worker', 'main.ts')],
+      ['Web UI', path.join(dataDir, 'ui')],
+      ['Temporal server', path.join(dataDir, 'temporal', 'config')],
     ] as const) {
       for (const pid of findOrphans((cmd) => cmd.includes(marker))) {
         warn(`stopping the ${what} (pid ${pid}) left running by an earlier run`);
