@@ -19,18 +19,25 @@ export interface RecordIntakeInput {
   policyId: string;
 }
 
-const UNIQUE_VIOLATION = '23505';
+/** Thrown inside the filing's transaction to roll it back (and its number with it) when the card is already on file. */
+class AlreadyFiled extends Error {}
 
-/** Files the card once; `filedNow` says whether this call filed it (false: it was already on file). */
+/**
+ * Files the card once; `filedNow` says whether this call filed it (false: it was already on file).
+ *
+ * The two writers (the API's filing and the workflow's first task) race by design. Neither raises a
+ * database error: the card goes in with `ON CONFLICT (id) DO NOTHING`, and the filing that finds the
+ * other's card there rolls back its own transaction (and the number it drew, so no gap) and reads
+ * the winner's number. The number is drawn under the year's row lock of complaint_number_sequences,
+ * so the loser waits for the winner's commit before it inserts, and then sees its card.
+ */
 export async function fileIntakeCard(db: Db, input: RecordIntakeInput): Promise<{ number: string; filedNow: boolean }> {
   try {
     return await fileOnce(db, input);
   } catch (err) {
-    // Filed at the same moment by the other writer: its transaction won (ours rolled back, the number
-    // sequence with it, so no gap); the card is on file now.
-    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+    if (!(err instanceof AlreadyFiled)) throw err;
     const row = await db.selectFrom('complaints').select('number').where('id', '=', input.complaintId).executeTakeFirst();
-    if (!row) throw err;
+    if (!row) throw new Error(`the intake card of complaint ${input.complaintId} was on file and is gone`);
     return { number: row.number, filedNow: false };
   }
 }
@@ -48,7 +55,7 @@ async function fileOnce(db: Db, input: RecordIntakeInput): Promise<{ number: str
       .executeTakeFirstOrThrow();
     const number = `CMP-${year}-${String(last_value).padStart(6, '0')}`;
     const { complainant, device, event } = input.intake;
-    await trx
+    const inserted = await trx
       .insertInto('complaints')
       .values({
         id: input.complaintId,
@@ -89,7 +96,12 @@ async function fileOnce(db: Db, input: RecordIntakeInput): Promise<{ number: str
         stage: 'intake',
         owner_id: input.receivedBy.id,
       })
-      .execute();
+      // Filed meanwhile by the other writer (its transaction committed while we waited for the number):
+      // no row, no error; roll ours back, the number with it.
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) throw new AlreadyFiled();
     return { number, filedNow: true };
   });
 }
