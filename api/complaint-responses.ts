@@ -3,6 +3,7 @@
  * the query, its history), its file in PostgreSQL (the record, a list row) and the audit export.
  */
 import { z } from 'zod';
+import { ACTIONS } from '../workflows/actions.js';
 import { ESCALATION_LEVELS } from '../workflows/contract.js';
 import { MEDIATION_OUTCOMES } from '../workflows/mediation-contract.js';
 import {
@@ -72,20 +73,8 @@ export const complaintState = z
       completedAt: instant.optional(),
     }),
     firstResponseAt: instant.optional(),
-    assessment: z
-      .object({
-        ...signature,
-        category: z.enum(CATEGORIES),
-        severity: z.enum(SEVERITIES),
-        patientSafety: z.boolean(),
-        suspectedAdverseEvent: z.boolean(),
-        reasonable: z.boolean(),
-        department: z.enum(DEPARTMENTS),
-        ownerId: z.string(),
-        rationale: z.string().optional(),
-        priority: z.enum(['highest', 'normal']),
-      })
-      .optional(),
+    // The assessment as the action took it, signed, with the priority it gave.
+    assessment: z.object({ ...ACTIONS.assess.body.shape, ...signature, priority: z.enum(['highest', 'normal']) }).optional(),
     investigation: z.object({
       findings: z.array(z.object({ ...signature, department: z.enum(DEPARTMENTS), summary: z.string(), evidenceRefs: z.array(z.string()) })),
       rootCause: z.object({ ...signature, cause: z.enum(ROOT_CAUSES), note: z.string().optional() }).optional(),
@@ -179,6 +168,9 @@ export const complaintView = complaintState.extend({ history: z.array(historyEve
 
 // ---- The complaint file in PostgreSQL (record.ts) -------------------------------------------------
 
+/** Fields of the intake card that may be left out: text when given. */
+const optionalTexts = <K extends string>(...keys: K[]) => Object.fromEntries(keys.map((k) => [k, z.string().optional()])) as Record<K, z.ZodOptional<z.ZodString>>;
+
 const progress = {
   stage: z.enum(STAGES),
   category: z.enum(CATEGORIES).optional(),
@@ -218,26 +210,11 @@ export const complaintRecord = z
     receivedBy: z.string().describe('The id of the user who filed it.'),
     channel: z.enum(CHANNELS),
     distributorAwareAt: instant.optional(),
-    complainant: z.object({
-      name: z.string(),
-      role: z.enum(COMPLAINANT_ROLES),
-      organisation: z.string().optional(),
-      phone: z.string().optional(),
-      email: z.string().optional(),
-      address: z.string().optional(),
-    }),
+    complainant: z.object({ name: z.string(), role: z.enum(COMPLAINANT_ROLES), ...optionalTexts('organisation', 'phone', 'email', 'address') }),
     mood: z.string().optional(),
     device: z.object({
       productName: z.string(),
-      model: z.string().optional(),
-      specification: z.string().optional(),
-      serialNumber: z.string().optional(),
-      lot: z.string().optional(),
-      udi: z.string().optional(),
-      expiryDate: z.string().optional(),
-      manufacturer: z.string().optional(),
-      supplier: z.string().optional(),
-      purchaseDate: z.string().optional(),
+      ...optionalTexts('model', 'specification', 'serialNumber', 'lot', 'udi', 'expiryDate', 'manufacturer', 'supplier', 'purchaseDate'),
     }),
     event: z.object({
       occurredAt: instant.optional(),

@@ -66,7 +66,8 @@ const productHoldDetail = z.object({
   events: z.array(trailEvent),
 });
 
-const clusterAlert = z.object({
+/** What every view of a cluster alert says: the lot, its state, and the rule that flagged it. */
+const alertFacts = {
   alertId: uuid,
   model: z.string(),
   lot: z.string(),
@@ -75,6 +76,10 @@ const clusterAlert = z.object({
   flaggedAt: instant,
   windowDays: z.int(),
   threshold: z.int(),
+};
+
+const clusterAlert = z.object({
+  ...alertFacts,
   complaintCount: z.int(),
   complaintIds: z.array(uuid),
   firstReceivedAt: instant.optional(),
@@ -89,15 +94,8 @@ const clusterAlert = z.object({
 
 /** The cluster watch's answer to QA's decision (cluster-watch-contract.ts ClusterAlertView, bookkeeping left out). */
 const clusterAlertDecided = z.object({
-  alertId: uuid,
+  ...alertFacts,
   seq: z.int(),
-  model: z.string(),
-  lot: z.string(),
-  productName: z.string().optional(),
-  status: z.enum(CLUSTER_ALERT_STATUSES),
-  flaggedAt: instant,
-  windowDays: z.int(),
-  threshold: z.int(),
   members: z.array(z.object({ complaintId: uuid, number: z.string(), receivedAt: instant, joinedAt: instant })),
   firstReceivedAt: instant,
   lastReceivedAt: instant,
