@@ -14,6 +14,12 @@
  *                                          the main thread's V8 heap and the workflow thread's
  *   WORKER_WORKFLOW_BUNDLE                 a workflow bundle built ahead (bundleWorkflowCode); unset: the
  *                                          worker has one built by a child process at start
+ *   WORKER_SHUTDOWN_GRACE_S                on SIGINT/SIGTERM, seconds in-flight activities get before they are
+ *                                          cancelled (10); workflow tasks and local activities finish
+ *   WORKER_SHUTDOWN_FORCE_S                seconds after which the worker stops waiting and exits (25)
+ * Connection (Temporal address, namespace, task queue, TLS, API key): workflows/wire/temporal-connection.ts;
+ * PostgreSQL (DATABASE_URL, TLS, pool size): db/connect.ts. At start the worker checks that the
+ * namespace has the workflow's search attributes, and does not start without them (`npm run setup`).
  * At start the worker prints the settings it runs with (the line starting `worker: settings`).
  *
  * Memory (`npm run bench -- --only memory`: 10,000 open complaints; the target is 500 MB resident). The
@@ -28,12 +34,23 @@
  */
 import v8 from 'node:v8';
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel, type WorkerOptions } from '@temporalio/worker';
-import { connect } from '../db/connect.js';
+import { connect, databaseSettingsFromEnv, type DatabaseSettings } from '../db/connect.js';
 import { dataConverterFromEnvOrExit } from '../workflows/wire/payload-codec.js';
+import {
+  SettingError,
+  checkSearchAttributes,
+  connectionOptions,
+  secondsFromEnv,
+  temporalSettingsFromEnv,
+  type TemporalSettings,
+} from '../workflows/wire/temporal-connection.js';
 import { bundleWorkflowsInChildProcess, createComplaintWorker, describeWorkerSettings } from './worker.js';
 
 /** The sticky cache's default size: what 10,000 open complaints within 500 MB allowed (see above). */
 const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
+/** Shutdown: seconds activities may take to finish, and to wait for everything (see below). */
+const DEFAULT_SHUTDOWN_GRACE_S = 10;
+const DEFAULT_SHUTDOWN_FORCE_S = 25;
 
 /** A whole number ≥ `min` from the environment, or undefined when unset; anything else stops the worker. */
 function envCount(name: string, min: number): number | undefined {
@@ -66,17 +83,30 @@ if (process.env.WORKER_PROCESS_TUNING !== 'off' && process.env[TUNED_MARK] !== '
   console.error(`worker: Node.js ${process.version} cannot restart itself with its memory settings (process.execve, Node ≥ 23.11); running without them`);
 }
 
-const temporalAddress = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
-const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
-const databaseUrl = process.env.DATABASE_URL;
-if (!databaseUrl) {
-  console.error('worker: DATABASE_URL is not set');
+// Temporal and PostgreSQL (workflows/wire/temporal-connection.ts, db/connect.ts): a bad setting stops
+// the worker here, named (never its secret value).
+let temporalSettings: TemporalSettings;
+let database: DatabaseSettings;
+let shutdownGraceS: number;
+let shutdownForceS: number;
+try {
+  temporalSettings = temporalSettingsFromEnv();
+  database = databaseSettingsFromEnv();
+  shutdownGraceS = secondsFromEnv(process.env, 'WORKER_SHUTDOWN_GRACE_S', DEFAULT_SHUTDOWN_GRACE_S);
+  shutdownForceS = secondsFromEnv(process.env, 'WORKER_SHUTDOWN_FORCE_S', Math.max(DEFAULT_SHUTDOWN_FORCE_S, shutdownGraceS + 5));
+} catch (err) {
+  if (!(err instanceof SettingError)) throw err;
+  console.error(`worker: ${err.message}`);
   process.exit(2);
 }
+const { namespace, taskQueue } = temporalSettings;
 // Payloads hold personal data: encrypted with the key from PAYLOAD_KEYS / PAYLOAD_KEY_FILE (required).
 const dataConverter = dataConverterFromEnvOrExit('worker');
 
-const tuning: Partial<WorkerOptions> = { maxCachedWorkflows };
+// Shutdown (SIGINT, SIGTERM: the Runtime's signals): no new tasks; in-flight workflow tasks and local
+// activities finish, activities get WORKER_SHUTDOWN_GRACE_S before they are cancelled, and past
+// WORKER_SHUTDOWN_FORCE_S the worker gives up waiting (run() throws) and exits.
+const tuning: Partial<WorkerOptions> = { maxCachedWorkflows, shutdownGraceTime: shutdownGraceS * 1000, shutdownForceTime: shutdownForceS * 1000 };
 const maxWorkflowTasks = envCount('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 2);
 if (maxWorkflowTasks !== undefined) tuning.maxConcurrentWorkflowTaskExecutions = maxWorkflowTasks;
 const maxActivities = envCount('WORKER_MAX_CONCURRENT_ACTIVITIES', 1);
@@ -93,15 +123,26 @@ Runtime.install({
   logger: new DefaultLogger(logLevel),
   telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
 });
-const db = connect(databaseUrl);
-const connection = await NativeConnection.connect({ address: temporalAddress });
+const db = connect(database.url, database.options);
+console.log(`worker: temporal ${temporalSettings.summary}; postgres ${database.summary}`);
+const connection = await NativeConnection.connect(connectionOptions(temporalSettings));
+// The search attributes the workflow writes: without them every workflow task fails
+// (BAD_SEARCH_ATTRIBUTES) and nothing moves, so the worker does not start.
+const attributes = await checkSearchAttributes(connection.operatorService, namespace);
+if (attributes.status === 'missing' || attributes.status === 'no-namespace') {
+  console.error(`worker: not starting: ${attributes.message}`);
+  await connection.close();
+  await db.destroy();
+  process.exit(1);
+}
+if (attributes.status === 'unknown') console.error(`worker: ${attributes.message}`);
 // The workflow code: a prebuilt bundle, or bundled now by a child process (not in this one: see
 // bundleWorkflowsInChildProcess).
 const prebuilt = process.env.WORKER_WORKFLOW_BUNDLE?.trim() || undefined;
 const bundle = prebuilt ? { path: prebuilt, remove: () => undefined } : await bundleWorkflowsInChildProcess();
 let worker;
 try {
-  worker = await createComplaintWorker({ connection, namespace, db, dataConverter, tuning, workflowBundlePath: bundle.path });
+  worker = await createComplaintWorker({ connection, namespace, taskQueue, db, dataConverter, tuning, workflowBundlePath: bundle.path });
 } finally {
   bundle.remove();
 }
@@ -110,7 +151,10 @@ console.log(
   `worker: settings ${describeWorkerSettings(worker, v8.getHeapStatistics().heap_size_limit)}` +
     ` nodeFlags=${JSON.stringify(nodeFlags)} MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? 'unset'}`,
 );
-console.log(`worker: polling task queue on ${temporalAddress} (namespace ${namespace})`);
+console.log(`worker: polling task queue ${taskQueue} on ${temporalSettings.address} (namespace ${namespace})`);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => console.log(`worker: ${signal}: finishing in-flight tasks (activities get ${shutdownGraceS} s, at most ${shutdownForceS} s in all)`));
+}
 const memoryReportS = envCount('WORKER_MEMORY_REPORT_S', 1);
 if (memoryReportS !== undefined) {
   const mib = (n: number) => Math.round(n / 1024 / 1024);
