@@ -161,7 +161,7 @@ async function main(): Promise<void> {
   const parent = process.ppid;
   if (parent > 1) {
     setInterval(() => {
-      if (process.ppid !== parent) void shutdown(`the parent process (pid ${parent}, npm) is gone`, 0);
+      if (process.ppid !== parent) void shutdown(`the parent process (pid ${parent}: npm, or the shell npm runs us with) is gone`, 0);
     }, 500).unref();
   }
 
