@@ -14,7 +14,6 @@ import type { z } from 'zod';
 import { ACTIONS, ACTION_TABLE, escalateSignal, rolesFor, stagesFor, toWorkflowArgs, updates, type ActionDeclaration } from '../workflows/actions.js';
 import type { ComplaintState } from '../workflows/contract.js';
 import { recordMediationOutcomeUpdate, recordSessionUpdate } from '../workflows/mediation-contract.js';
-import type { Stage } from '../workflows/model.js';
 import { refusalFor } from '../workflows/rules/permissions.js';
 import { allow, type ActorEnv } from './actor.js';
 import { complaintNotFound, liveStateOf } from './complaints.js';
@@ -159,7 +158,7 @@ export function addComplaintActionRoutes(app: ReturnType<typeof routesApp<ActorE
     const handle = temporal.workflow.getHandle(id);
     const state = await liveState(id);
     const stage = state?.stage ?? row.stage;
-    const refusal = refusalFor('escalate', stage as Stage, actor.role);
+    const refusal = refusalFor('escalate', stage, actor.role);
     if (refusal?.kind === 'role') return problem(c, 403, 'forbidden', 'Not allowed for your role', refusal.reason);
     if (refusal) return problem(c, 409, 'illegalTransition', 'Not allowed now', `the complaint is ${stage}; it cannot be escalated`);
     await handle.signal(escalateSignal, { actor, ...body });

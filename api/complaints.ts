@@ -6,10 +6,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { createMiddleware } from 'hono/factory';
-import { type ComplaintInput, type FiledReceipt, type ComplaintView, filedUpdate, stateQuery } from '../workflows/contract.js';
+import { type ComplaintInput, type ComplaintWorkflow, type FiledReceipt, type ComplaintView, filedUpdate, stateQuery } from '../workflows/contract.js';
 import { rolesFor } from '../workflows/actions.js';
 import type { IntakeRecord } from '../workflows/model.js';
-import type { complaint } from '../workflows/complaint.js';
+import { uuidFromDigest } from '../workflows/ids.js';
 import { allow, requireActor } from './actor.js';
 import type { ApiDeps } from './deps.js';
 import { NotConfirmedInTime, withinActionTimeout } from './deadline.js';
@@ -32,9 +32,7 @@ const toMs = (iso: string | undefined) => (iso === undefined ? undefined : Date.
 
 /** A stable complaint ID from an Idempotency-Key: the same key always names the same complaint. */
 export function complaintIdFromKey(key: string): string {
-  const h = createHash('sha256').update('complaint-idempotency:' + key).digest('hex');
-  // Shaped as a version-8 (custom) UUID so it fits the uuid column and reads like the others.
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return uuidFromDigest(createHash('sha256').update('complaint-idempotency:' + key).digest('hex'));
 }
 
 /** What makes a filing the same filing: its body, canonically serialised, hashed. */
@@ -196,7 +194,7 @@ export function complaintRoutes(deps: ApiDeps) {
     // 1. Start the complaint's workflow: from here on its life, clocks and record are Temporal's to keep.
     let started = true;
     try {
-      await withinActionTimeout(deps, () => temporal.workflow.start<typeof complaint>('complaint', {
+      await withinActionTimeout(deps, () => temporal.workflow.start<ComplaintWorkflow>('complaint', {
         workflowId: complaintId,
         taskQueue,
         args: [input],

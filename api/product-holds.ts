@@ -21,7 +21,8 @@ import { firstQueryValues, jsonBody, jsonResponse, operation, pathParam, problem
 import { problem } from './problems.js';
 import { toEventView } from './record.js';
 import { UUID, listCursor } from './request.js';
-import { HOLD_STATUSES, RELEASE_DECISIONS, Responses } from './responses.js';
+import { HOLD_STATUSES, RELEASE_DECISIONS } from '../db/product-holds.js';
+import { Responses } from './responses.js';
 
 
 export { HOLD_STATUSES, RELEASE_DECISIONS };

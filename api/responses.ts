@@ -5,6 +5,7 @@
  * strings (the workflow's epoch milliseconds converted on the way out, see instants.ts).
  */
 import { z } from 'zod';
+import { HOLD_STATUSES, RELEASE_DECISIONS } from '../db/product-holds.js';
 import { CLUSTER_ALERT_STATUSES } from '../workflows/cluster-watch-contract.js';
 import { ESCALATION_LEVELS } from '../workflows/contract.js';
 import { MEDIATION_OUTCOMES } from '../workflows/mediation-contract.js';
@@ -39,8 +40,6 @@ export const ProblemSchema = z
 
 // ---- Product holds and cluster alerts --------------------------------------------------------------
 
-export const HOLD_STATUSES = ['active', 'released'] as const;
-export const RELEASE_DECISIONS = ['release', 'scrap', 'rework', 'return_to_supplier'] as const;
 
 const productHold = z.object({
   holdId: uuid,

@@ -35,6 +35,8 @@ import {
   stateQuery,
   type ComplaintEvent,
   type ComplaintInput,
+  type ComplaintOutcome,
+  type ComplaintWorkflow,
   type ComplaintState,
   type ComplaintView,
 } from './contract.js';
@@ -74,8 +76,8 @@ const { loadServiceLevels, recordIntake, recordProgress, reportToClusterWatch, p
  * three more history events and one more workflow task). The writes are idempotent (complaint ID,
  * event sequence, snapshot's last sequence), so a local activity run again after a crash of the
  * worker mid-task writes nothing twice. Complaints that started before this ran the writes as
- * ordinary activities; `patched()` keeps their histories replaying (README, "Changing a running
- * workflow").
+ * ordinary activities; `patched()` keeps their histories replaying (docs/testing.md, "Changing a
+ * running workflow").
  */
 const local = proxyLocalActivities<ComplaintActivities>({
   startToCloseTimeout: '30 seconds',
@@ -84,13 +86,6 @@ const local = proxyLocalActivities<ComplaintActivities>({
   retry: DATABASE_RETRY,
 });
 
-export interface ComplaintOutcome {
-  complaintId: string;
-  number: string;
-  stage: Stage;
-  reopenCount: number;
-  breached: boolean;
-}
 
 export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome> {
   let state: ComplaintState = openingState(input);
@@ -362,3 +357,5 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     breached: state.breached,
   };
 }
+
+complaint satisfies ComplaintWorkflow;

@@ -39,6 +39,18 @@ export interface ComplaintInput {
   policyId?: string;
 }
 
+/** What a complaint's workflow returns when the case has ended (and no report is owed any more). */
+export interface ComplaintOutcome {
+  complaintId: string;
+  number: string;
+  stage: Stage;
+  reopenCount: number;
+  breached: boolean;
+}
+
+/** The complaint workflow's signature: what the API and the tests start by name. */
+export type ComplaintWorkflow = (input: ComplaintInput) => Promise<ComplaintOutcome>;
+
 /** Failure types the workflow refuses actions with; the API maps them to HTTP statuses. */
 export const REFUSAL = {
   illegalTransition: 'IllegalTransition', // 409: not allowed in this stage or state

@@ -257,7 +257,10 @@ describe('lists and escalations', () => {
 
   it('an admin’s calendar correction moves the open clocks of running complaints, on record', async () => {
     const id = await fileComplaint();
-    const before = (await api.call('GET', `/complaints/${id}`, agent)).body.state.clocks.find((k: Json) => k.id === 'firstContact');
+    // The 201 comes once the card is on file; the clocks start in the workflow's first task, a moment later.
+    const firstContact = async () => (await api.call('GET', `/complaints/${id}`, agent)).body.state?.clocks.find((k: Json) => k.id === 'firstContact');
+    await expect.poll(firstContact, { timeout: 10_000 }).toBeDefined();
+    const before = await firstContact();
     const calendar = (await api.call('GET', '/calendars/CN', agent)).body as Json;
     // The next 20 days become holidays (and the calendar is declared to cover them).
     const days = Array.from({ length: 20 }, (_, i) => new Date(Date.now() + i * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Asia/Shanghai' }));

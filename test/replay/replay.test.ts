@@ -1,7 +1,7 @@
 /**
  * Determinism guard: complaint histories recorded from released code must replay against the
  * current workflow code. A change that would break running complaints fails here; such a change
- * goes through `patched()` (see README, "Changing a running workflow").
+ * goes through `patched()` (see docs/testing.md, "Changing a running workflow").
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
