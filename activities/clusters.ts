@@ -22,19 +22,8 @@ import { clusterWatchId, normaliseLotKey } from '../workflows/ids.js';
 import { TASK_QUEUE } from '../workflows/contract.js';
 import type { ActivityDeps } from './index.js';
 
-export interface ReportToClusterWatchInput {
-  model: string;
-  lot: string;
-  productName?: string;
-  complaintId: string;
-  number: string;
-  /** Receipt instant (epoch ms). */
-  receivedAt: number;
-  patientHarmed: boolean;
-  /** The complaint's policy's `clusterDetection`. */
-  windowDays: number;
-  threshold: number;
-}
+/** What the complaint workflow reports: the complaint as the watch hears of it, and which watch. */
+export type ReportToClusterWatchInput = ComplaintReported & { model: string; lot: string; productName?: string };
 
 export interface RecordClusterAlertInput {
   /** The alert as the workflow holds it now. */

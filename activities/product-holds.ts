@@ -5,19 +5,11 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/connect.js';
-import { placeHold, type HoldActor, type PlacedHold } from '../db/product-holds.js';
+import { placeHold, type HoldPlacement, type PlacedHold } from '../db/product-holds.js';
 import { normaliseLotKey } from '../workflows/ids.js';
 
-export interface PlaceProductHoldInput {
-  complaintId: string;
-  productName: string;
-  model: string;
-  lot: string;
-  actor: HoldActor;
-  reason: string;
-  /** When the hold is placed (epoch ms, the workflow's time); now if absent. */
-  at?: number;
-}
+/** A hold as the workflow asks for it: device keys as filed, and when (epoch ms, the workflow's time; now if absent). */
+export type PlaceProductHoldInput = Omit<HoldPlacement, 'at'> & { at?: number };
 
 export type PlaceProductHoldResult = PlacedHold;
 

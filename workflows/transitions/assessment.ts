@@ -18,9 +18,8 @@ export const assessment = {
         const at = ctx.at;
         const first = state.assessment === undefined;
         const previous = state.assessment;
-        state.assessment = {
-          by: a.actor,
-          at,
+        // The classification as given, in the order the record and the event have always listed it.
+        const classification = {
           category: a.category,
           severity: a.severity,
           patientSafety: a.patientSafety,
@@ -28,21 +27,15 @@ export const assessment = {
           reasonable: a.reasonable,
           department: a.department,
           ownerId: a.ownerId,
-          rationale: a.rationale,
-          priority: triagePriority(a.patientSafety, a.suspectedAdverseEvent),
         };
+        const priority = triagePriority(a.patientSafety, a.suspectedAdverseEvent);
+        state.assessment = { by: a.actor, at, ...classification, rationale: a.rationale, priority };
         state.owner = { id: a.ownerId, department: a.department };
         const crisisNow = a.severity === 'crisis' && !state.marks.crisis;
         if (a.severity === 'crisis') state.marks.crisis = true;
         c.emit(a.actor, first ? 'assessed' : 'reassessed', {
-          category: a.category,
-          severity: a.severity,
-          patientSafety: a.patientSafety,
-          suspectedAdverseEvent: a.suspectedAdverseEvent,
-          reasonable: a.reasonable,
-          department: a.department,
-          ownerId: a.ownerId,
-          priority: state.assessment.priority,
+          ...classification,
+          priority,
           rationale: a.rationale,
           ...(previous ? { previous: { category: previous.category, severity: previous.severity } } : {}),
         });
