@@ -118,7 +118,11 @@ if (workflowTaskPollers !== undefined) tuning.workflowTaskPollerBehavior = { typ
 
 // The SDK's own messages (workflow bundling, state changes) at LOG_LEVEL, WARN unless asked.
 // Payloads are never logged: they hold complainants' personal data.
-const logLevel = (process.env.LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel;
+const logLevel = (process.env.LOG_LEVEL?.trim() || 'WARN').toUpperCase() as LogLevel;
+if (!['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel)) {
+  console.error(`worker: LOG_LEVEL: '${process.env.LOG_LEVEL}' is not one of TRACE, DEBUG, INFO, WARN, ERROR`);
+  process.exit(2);
+}
 Runtime.install({
   logger: new DefaultLogger(logLevel),
   telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
