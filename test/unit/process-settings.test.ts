@@ -4,12 +4,14 @@
  * stopping at start on a bad setting or a namespace without the attributes, with a message that
  * names the setting (never a secret) or the attributes and `npm run setup`.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readiness, setDraining, setSearchAttributeCheck } from '../../api/readiness.js';
 import { databaseSettingsFromEnv } from '../../db/connect.js';
 import { SEARCH_ATTRIBUTES_FOR_CLI } from '../../workflows/search-attributes.js';
 import { SettingError, checkSearchAttributes, connectionOptions, temporalSettingsFromEnv } from '../../workflows/wire/temporal-connection.js';
@@ -159,7 +161,23 @@ describe('the search attributes at start', () => {
   });
 });
 
-describe('the processes stop at start', () => {
+describe("the API's readiness (api/readiness.ts, written by api/main.ts)", () => {
+  it('ready when nothing was checked; not while checking, when attributes are missing, or draining; a check that could not be made does not hold it back', () => {
+    expect(readiness()).toEqual({ ready: true, searchAttributes: 'not-checked', problems: [], draining: false });
+    setSearchAttributeCheck('checking');
+    expect(readiness().ready).toBe(false);
+    setSearchAttributeCheck({ status: 'missing', namespace: 'n', missing: ['SlaState (Keyword)'], wrongType: [], message: 'namespace n lacks …' });
+    expect(readiness()).toMatchObject({ ready: false, searchAttributes: 'missing', problems: ['namespace n lacks …'] });
+    setSearchAttributeCheck({ status: 'unknown', namespace: 'n', message: 'could not check' });
+    expect(readiness()).toMatchObject({ ready: true, problems: ['could not check'] });
+    setSearchAttributeCheck({ status: 'ready' });
+    expect(readiness()).toEqual({ ready: true, searchAttributes: 'ready', problems: [], draining: false });
+    setDraining();
+    expect(readiness()).toMatchObject({ ready: false, draining: true, problems: ['shutting down: finishing in-flight requests'] });
+  });
+});
+
+describe('the processes at start and at shutdown', () => {
   const repo = path.resolve(import.meta.dirname, '../..');
   const run = (script: string, env: NodeJS.ProcessEnv) =>
     new Promise<{ code: number | null; stderr: string }>((resolve) => {
@@ -200,5 +218,58 @@ describe('the processes stop at start', () => {
     expect(worker.code).toBe(1);
     expect(worker.stderr).toContain(`worker: not starting: namespace ${namespace} lacks the complaint workflow's search attributes: missing ComplaintStage (Keyword),`);
     expect(worker.stderr).toContain('`npm run setup` registers them');
+  });
+
+  it('the API, on a namespace without them: starts NOT READY, naming them; on SIGTERM it finishes the request in flight, then stops (exit 0)', async () => {
+    const namespace = `bare-api-${Date.now().toString(36)}`;
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    try {
+      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 86400 } as never });
+    } finally {
+      await connection.close();
+    }
+    await new Promise((r) => setTimeout(r, 1500)); // the namespace known to every service
+    const api = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'api/main.ts')], {
+      cwd: repo,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        PAYLOAD_KEYS: 'k1:Y29tcGxhaW50LWRlc2stdGVzdC1rZXktMzItYnl0ZXM=',
+        DATABASE_URL: db,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        TEMPORAL_NAMESPACE: namespace,
+        API_PORT: '0',
+        API_SHUTDOWN_GRACE_S: '20',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    api.stdout.on('data', (d) => (out += d));
+    api.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => api.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!/listening on http:\/\/localhost:(\d+)/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const port = Number(out.match(/listening on http:\/\/localhost:(\d+)/)?.[1]);
+      expect(out).toContain(`api: NOT READY: namespace ${namespace} lacks the complaint workflow's search attributes: missing ComplaintStage (Keyword),`);
+
+      // A request in flight (its body half sent) when SIGTERM comes: it is answered, then the API stops.
+      const socket = net.connect(port, '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      let answer = '';
+      socket.on('data', (d) => (answer += d));
+      socket.write('POST /codec-session HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 6\r\n\r\ntok');
+      await new Promise((r) => setTimeout(r, 300));
+      api.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(out).toContain('api: SIGTERM: finishing in-flight requests (up to 20 s)');
+      expect(api.exitCode).toBeNull(); // still waiting for the request
+      socket.end('en=');
+      expect(await exited).toBe(0);
+      expect(answer).toMatch(/^HTTP\/1.1 401 /);
+      expect(out).toContain('api: stopped');
+    } finally {
+      if (api.exitCode === null) api.kill('SIGKILL');
+    }
   });
 });
