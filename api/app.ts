@@ -3,7 +3,8 @@
  * against the same real PostgreSQL and Temporal the server uses. Every route is declared with
  * `app.openapi(createRoute(...), handler)` in its file; the OpenAPI document is generated from them.
  */
-import { createRoute } from '@hono/zod-openapi';
+import { performance } from 'node:perf_hooks';
+import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
 import { actorForToken } from '../db/users.js';
 import type { ActorEnv } from './actor.js';
@@ -19,14 +20,52 @@ import { reportRoutes } from './reports.js';
 import { escalationRoutes } from './escalations.js';
 import { regulatoryReportRoutes, reportabilityRoutes } from './regulatory.js';
 import type { ApiDeps } from './deps.js';
+import { readinessRoutes } from './health.js';
+import { complaintIdOf, levelOf, requestIdFrom, type LogSink } from './logging.js';
+import { createApiMetrics, METRICS_CONTENT_TYPE, metricsTokenMatches, routeTemplate } from './metrics.js';
 import { buildOpenApiDocument } from './openapi-document.js';
-import { jsonResponse, operation, routesApp } from './openapi-route.js';
+import { jsonResponse, operation, problems, routesApp } from './openapi-route.js';
 import { problem } from './problems.js';
 import { Responses } from './responses.js';
 import { refusalResponse } from './temporal-errors.js';
 
-export function createApp(deps: ApiDeps) {
-  const app = routesApp<ActorEnv>();
+/** How the app reports on itself (api/main.ts sets them; tests may). */
+export interface AppOptions {
+  /** One JSON line per request, and one per failed request (api/logging.ts); none when absent. */
+  log?: LogSink;
+  /** When set, `GET /metrics` asks for `Authorization: Bearer <it>` (default: METRICS_TOKEN, unset: open). */
+  metricsToken?: string;
+}
+
+/** What a request carries through the app: its actor (api/actor.ts) and its request id. */
+type AppEnv = { Variables: ActorEnv['Variables'] & { requestId: string } };
+
+export function createApp(deps: ApiDeps, options: AppOptions = {}) {
+  const app = routesApp<AppEnv>();
+  const { log } = options;
+  const metricsToken = options.metricsToken ?? (process.env.METRICS_TOKEN?.trim() || undefined);
+  const metrics = createApiMetrics(deps.db);
+  // First of all: the request id (echoed), then once answered the request's metrics and log line,
+  // by route template (never the path: it holds ids).
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    const requestId = requestIdFrom(c.req.header('x-request-id'));
+    c.set('requestId', requestId);
+    await next();
+    const seconds = (performance.now() - started) / 1000;
+    const route = routeTemplate(c);
+    const status = c.res.status;
+    try {
+      c.res.headers.set('X-Request-Id', requestId);
+    } catch {
+      // a response with immutable headers: answered without it
+    }
+    metrics.observe({ method: c.req.method, route, status, seconds });
+    if (log) {
+      const complaintId = complaintIdOf(route, c.req.path);
+      log({ level: levelOf(status), msg: 'request', requestId, method: c.req.method, route, status, durationMs: Math.round(seconds * 10_000) / 10, ...(complaintId ? { complaintId } : {}) });
+    }
+  });
   // Every route that signs its caller in resolves bearer tokens against the users in PostgreSQL.
   app.use('*', async (c, next) => {
     c.set('resolveActor', (token) => actorForToken(deps.db, token));
@@ -60,6 +99,32 @@ export function createApp(deps: ApiDeps) {
     return c.json({ status: ok ? 'ok' : 'unavailable', postgres, temporal }, ok ? 200 : 503);
   });
 
+  /** Prometheus metrics: requests by route template, method and status, and the trade's gauges. */
+  const metricsRoute = createRoute({
+    method: 'get',
+    path: '/metrics',
+    ...operation({
+      tag: 'ops',
+      summary: 'Prometheus metrics',
+      description:
+        'Text exposition format 0.0.4: the API\'s requests by method, route template and status (count and latency histogram), the trade\'s gauges read from PostgreSQL at each scrape (open complaints by stage, SLA clocks by kind and status, breaches unanswered, regulatory reports due and overdue by jurisdiction) and the process\'s. Counts only: no label holds a name, an id or a submitted value. When the server has METRICS_TOKEN set, it asks for `Authorization: Bearer <that token>` (401 otherwise). See docs/metrics-and-logs.md.',
+      callers: 'public',
+      operationId: 'metrics',
+    }),
+    responses: {
+      200: { description: 'The metrics.', content: { 'text/plain': { schema: z.string() } } },
+      ...problems([401], { 401: 'METRICS_TOKEN is set and the request does not carry it.' }),
+    },
+  });
+  app.openapi(metricsRoute, async (c) => {
+    if (metricsToken && !metricsTokenMatches(metricsToken, c.req.header('authorization'))) {
+      c.header('WWW-Authenticate', 'Bearer realm="metrics"');
+      return problem(c, 401, 'unauthenticated', 'Sign-in needed', 'this server asks for its metrics token: send `Authorization: Bearer <METRICS_TOKEN>`');
+    }
+    return c.body(await metrics.render(), 200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' });
+  });
+  app.route('/', readinessRoutes(deps));
+
   app.route('/me', meRoutes());
   app.route('/admin', adminRoutes(deps));
   app.route('/complaints', complaintRoutes(deps));
@@ -83,7 +148,8 @@ export function createApp(deps: ApiDeps) {
     const refused = refusalResponse(c, err);
     if (refused) return refused;
     // The message may quote stored values; log only its kind, never the payload.
-    console.error(`api: ${c.req.method} ${c.req.routePath} failed: ${err.name}`);
+    if (log) log({ level: 'error', msg: 'request failed', requestId: c.get('requestId'), method: c.req.method, route: routeTemplate(c), error: err.name });
+    else console.error(`api: ${c.req.method} ${c.req.routePath} failed: ${err.name}`);
     if (/ECONNREFUSED|connect|UNAVAILABLE|Connection terminated|deadline/i.test(err.message)) {
       return problem(c, 503, 'unavailable', 'Service unavailable', 'a backing service is not reachable; retry with the same Idempotency-Key');
     }

@@ -27,6 +27,7 @@ import {
   type TemporalSettings,
 } from '../workflows/wire/temporal-connection.js';
 import { createApp } from './app.js';
+import { requestLogFromEnv } from './logging.js';
 import { setDraining, setSearchAttributeCheck } from './readiness.js';
 
 const RECHECK_MS = 30_000;
@@ -60,7 +61,8 @@ const db = connect(database.url, database.options);
 console.log(`api: temporal ${temporalSettings.summary}; postgres ${database.summary}`);
 const connection = await Connection.connect(connectionOptions(temporalSettings));
 const temporal = new Client({ connection, namespace, dataConverter });
-const app = createApp({ db, temporal, taskQueue });
+// One JSON line per request on stdout unless API_REQUEST_LOG=off (api/logging.ts); METRICS_TOKEN guards /metrics.
+const app = createApp({ db, temporal, taskQueue }, { log: requestLogFromEnv() });
 
 // The search attributes the workflow writes: without them a filing is accepted and then nothing moves.
 // Not ready (and said so) until they are there; the API serves what it can meanwhile.
