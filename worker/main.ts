@@ -33,7 +33,7 @@
  * Flags already given (NODE_OPTIONS, node's arguments) and MALLOC_ARENA_MAX from the environment win.
  */
 import v8 from 'node:v8';
-import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { connect, databaseSettingsFromEnv, type DatabaseSettings } from '../db/connect.js';
 import { dataConverterFromEnvOrExit } from '../workflows/wire/payload-codec.js';
 import {
@@ -44,6 +44,7 @@ import {
   temporalSettingsFromEnv,
   type TemporalSettings,
 } from '../workflows/wire/temporal-connection.js';
+import { workerRuntimeOptionsOrExit } from './telemetry.js';
 import { bundleWorkflowsInChildProcess, createComplaintWorker, describeWorkerSettings } from './worker.js';
 
 /** The sticky cache's default size: what 10,000 open complaints within 500 MB allowed (see above). */
@@ -123,10 +124,8 @@ if (!['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel)) {
   console.error(`worker: LOG_LEVEL: '${process.env.LOG_LEVEL}' is not one of TRACE, DEBUG, INFO, WARN, ERROR`);
   process.exit(2);
 }
-Runtime.install({
-  logger: new DefaultLogger(logLevel),
-  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
-});
+// As JSON lines, and the SDK's metrics on WORKER_METRICS_ADDRESS when set (worker/telemetry.ts).
+Runtime.install(workerRuntimeOptionsOrExit());
 const db = connect(database.url, database.options);
 console.log(`worker: temporal ${temporalSettings.summary}; postgres ${database.summary}`);
 const connection = await NativeConnection.connect(connectionOptions(temporalSettings));
