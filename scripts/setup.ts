@@ -21,7 +21,6 @@
  * Exit code: 0 ready (or made ready), 1 not ready (a wrong type, no room, not allowed; --check: missing),
  * 2 the cluster could not be reached.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection, isGrpcServiceError, type ConnectionOptions } from '@temporalio/client';
@@ -29,6 +28,7 @@ import proto from '@temporalio/proto';
 
 const { temporal } = proto;
 import { SEARCH_ATTRIBUTES_FOR_CLI } from '../workflows/search-attributes.js';
+import { connectionOptions, temporalSettingsFromEnv, type TemporalSettings } from '../workflows/wire/temporal-connection.js';
 
 const IVT = temporal.api.enums.v1.IndexedValueType;
 type TypeName = 'Text' | 'Keyword' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
@@ -78,35 +78,6 @@ export interface SetupReport {
   visibilityStore: string;
   /** Custom attributes by type in the namespace after the run, and the SQL budget where it applies. */
   budget: Array<{ type: TypeName; used: number; allowed?: number }>;
-}
-
-/** Connection settings from the environment (see the header); `address` included. */
-export function temporalConnectionFromEnv(env: NodeJS.ProcessEnv = process.env): ConnectionOptions {
-  const read = (name: string) => {
-    const file = env[name];
-    if (!file) return undefined;
-    try {
-      return fs.readFileSync(file);
-    } catch (err) {
-      throw new Error(`${name}=${file}: ${(err as Error).message}`);
-    }
-  };
-  const ca = read('TEMPORAL_TLS_CA');
-  const crt = read('TEMPORAL_TLS_CERT');
-  const key = read('TEMPORAL_TLS_KEY');
-  if (!!crt !== !!key) throw new Error('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (an mTLS client certificate and its key)');
-  const apiKey = env.TEMPORAL_API_KEY || undefined;
-  const tlsWanted = env.TEMPORAL_TLS === 'true' || env.TEMPORAL_TLS === '1' || !!ca || !!crt || !!apiKey || !!env.TEMPORAL_TLS_SERVER_NAME;
-  const options: ConnectionOptions = { address: env.TEMPORAL_ADDRESS || 'localhost:7233' };
-  if (tlsWanted) {
-    options.tls = {
-      ...(env.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME } : {}),
-      ...(ca ? { serverRootCACertificate: ca } : {}),
-      ...(crt && key ? { clientCertPair: { crt, key } } : {}),
-    };
-  }
-  if (apiKey) options.apiKey = apiKey;
-  return options;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -302,13 +273,20 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     console.error(`setup: TEMPORAL_NAMESPACE_RETENTION_DAYS=${env.TEMPORAL_NAMESPACE_RETENTION_DAYS} is not a positive whole number of days`);
     process.exit(2);
   }
+  let settings: TemporalSettings;
+  try {
+    settings = temporalSettingsFromEnv(env);
+  } catch (err) {
+    console.error(`setup: ${(err as Error).message}`);
+    process.exit(2);
+  }
   let code = 2;
   try {
-    const { address, ...connection } = temporalConnectionFromEnv(env);
-    const report = await runSetup({ address: address!, namespace: env.TEMPORAL_NAMESPACE || 'default', checkOnly, retentionDays: retention, connection });
+    const { address, ...connection } = connectionOptions(settings);
+    const report = await runSetup({ address, namespace: settings.namespace, checkOnly, retentionDays: retention, connection });
     code = report.ready ? 0 : 1;
   } catch (err) {
-    console.error(`setup: could not reach Temporal at ${env.TEMPORAL_ADDRESS || 'localhost:7233'}: ${message(err)}`);
+    console.error(`setup: could not reach Temporal at ${settings.address}: ${message(err)}`);
   }
   process.exit(code);
 }
