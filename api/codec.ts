@@ -45,11 +45,20 @@ export const DEFAULT_UI_ORIGIN = 'http://localhost:8233';
  */
 export const CODEC_SESSION_COOKIE = 'complaint_desk_codec';
 
+/** The 401 a browser (the Web UI) gets without the session cookie, and a program without a token. */
+export const NOT_SIGNED_IN =
+  'not signed in for decoding: a browser signs in at /codec-session (and the Web UI must send its cookie: see that page); a program sends Authorization: Bearer <token> of a supervisor, QA officer or admin';
+
 /** Signed in (a bearer token, or the codec session cookie: 401 otherwise) and of a codec role (403 otherwise). */
 export const codecUsersOnly: MiddlewareHandler = every(
   async (c, next) => {
     const cookie = getCookie(c, CODEC_SESSION_COOKIE);
     const hasBearer = /^Bearer\s/i.test(c.req.header('authorization') ?? '');
+    // The Web UI's request with no cookie: its red "Codec Server could not connect" banner means this.
+    if (!cookie && !c.req.header('authorization')) {
+      c.header('WWW-Authenticate', 'Bearer realm="complaint-desk"');
+      return problem(c, 401, 'unauthenticated', 'Sign-in needed', NOT_SIGNED_IN);
+    }
     if (hasBearer || !cookie) return requireActor(c, next);
     const actor = await (c as Context<ActorEnv>).get('resolveActor')(cookie);
     if (!actor) return problem(c, 401, 'unauthenticated', 'Sign-in needed', 'the codec session has expired or its token was revoked: sign in again at /codec-session');
@@ -65,14 +74,31 @@ export const codecUsersOnly: MiddlewareHandler = every(
   }),
 );
 
-const SESSION_PAGE = (message: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Decode in the Temporal UI</title>
-<style>body{font:15px system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em}input{width:100%;padding:.4em;font:inherit}button{margin-top:.8em;padding:.4em 1em;font:inherit}</style></head>
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+/**
+ * The sign-in page, and what to set in the Web UI (2.42.1): the UI sends the cookie only when its
+ * codec setting in force includes credentials. The dev server's UI (`temporal server start-dev`, CLI
+ * 1.5.1) has the endpoint at the cluster level and credentials off, and there the browser's own switch
+ * is ignored unless the browser's setting overrides the cluster's; the UI of `npm run cluster`
+ * includes credentials at the cluster level.
+ */
+const SESSION_PAGE = (message: string, codecEndpoint: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Decode in the Temporal UI</title>
+<style>body{font:15px system-ui,sans-serif;max-width:44em;margin:3em auto;padding:0 1em}input{width:100%;padding:.4em;font:inherit}button{margin-top:.8em;padding:.4em 1em;font:inherit}li{margin:.3em 0}</style></head>
 <body><h1>Decode complaint payloads in the Temporal UI</h1><p>${message}</p>
 <form method="post" action=""><label for="token">Your bearer token (supervisor, QA or admin)</label>
 <input id="token" name="token" type="password" autocomplete="off" required><button type="submit">Sign this browser in</button></form>
-<p>Then, in the Temporal Web UI: <em>Settings → Codec Server</em>, keep the endpoint this API's <code>/codec</code> and turn on
-<em>Include cross-origin credentials</em>. Payloads show decoded; signed out, or for other roles, they stay ciphertext
-(<code>binary/encrypted</code>).</p></body></html>`;
+<h2>Then, in the Temporal Web UI</h2>
+<p>Open its <em>Codec Server</em> settings (the icon at the top right of a workflow's page):</p>
+<ul>
+<li><strong>The dev server's UI</strong> (<code>npm start</code>, port 8233): choose <em>Use my browser setting and ignore Cluster-level setting</em>,
+paste the endpoint <code>${escapeHtml(codecEndpoint)}</code>, turn on <em>Include cross-origin credentials</em>, <em>Apply</em>, and reload the page.
+Turning the switch on while the cluster-level setting is in use changes nothing: that UI then never sends this browser's cookie.</li>
+<li><strong>The UI of <code>npm run cluster</code></strong> (credentials included at the cluster level): nothing to change; reload the page.</li>
+</ul>
+<p>Until this browser is signed in and the UI sends its cookie, the UI shows a red <em>Codec Server could not connect</em>: it means
+<strong>not signed in for decoding</strong>, not an outage. Payloads then stay ciphertext (<code>binary/encrypted</code>), as they do
+for other roles; the search attributes, event types, timers and activity names stay readable.</p></body></html>`;
 
 const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' as const } } } });
 
@@ -118,7 +144,7 @@ const sessionSignOut = createRoute({
 export function codecSessionRoutes() {
   const app = routesApp();
   const page = (c: Context, message: string, status: 200 | 401 | 403 = 200) =>
-    c.html(SESSION_PAGE(message), status, { 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" });
+    c.html(SESSION_PAGE(message, `${new URL(c.req.url).origin}/codec`), status, { 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" });
   app.openapi(sessionPage, (c) => page(c, 'Sign this browser in for decoding.'));
   app.openapi(sessionSignIn, async (c) => {
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
