@@ -8,7 +8,8 @@
  * Web UI pointed at the API's codec endpoint (`--ui-codec-endpoint`), a worker encrypting payloads
  * with the test key, and the API served over HTTP on localhost.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,15 +41,19 @@ function hasAptGet(): boolean {
 }
 
 /** The Chromium executable: found, or installed with apt-get when running as root; else an Error saying how to get it. */
-export function ensureChromium(): string {
+export async function ensureChromium(): Promise<string> {
   if (fs.existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
   const root = process.getuid?.() === 0;
   if (CHROMIUM_PATH === '/usr/bin/chromium' && root && hasAptGet()) {
     log(`${CHROMIUM_PATH} is missing: installing Debian's chromium (${CHROMIUM_INSTALL}), once for this machine`);
     try {
-      execFileSync('sh', ['-c', CHROMIUM_INSTALL], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 15 * 60_000 });
+      await promisify(execFile)('sh', ['-c', CHROMIUM_INSTALL], {
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+        timeout: 15 * 60_000,
+        maxBuffer: 64 * 1024 * 1024,
+      });
     } catch (err) {
-      const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim().split('\n').slice(-5).join('\n');
+      const stderr = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split('\n').slice(-5).join('\n');
       throw new Error(`The Web UI tests need Chromium at ${CHROMIUM_PATH}; installing it failed (${CHROMIUM_INSTALL}):\n${stderr}`);
     }
     if (fs.existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
@@ -62,7 +67,7 @@ export function ensureChromium(): string {
 
 /** Headless Chromium. As root it runs without its sandbox (Chromium refuses to start otherwise). */
 export async function launchChromium(): Promise<Browser> {
-  const executablePath = ensureChromium();
+  const executablePath = await ensureChromium();
   const args = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
   return await chromium.launch({ executablePath, headless: true, args });
 }
