@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Tracer } from '@opentelemetry/api';
 import { sql } from 'kysely';
 import { actorForToken } from '../db/users.js';
 import type { ActorEnv } from './actor.js';
@@ -35,6 +36,8 @@ export interface AppOptions {
   log?: LogSink;
   /** When set, `GET /metrics` asks for `Authorization: Bearer <it>` (default: METRICS_TOKEN, unset: open). */
   metricsToken?: string;
+  /** When tracing is on (workflows/wire/tracing.ts): a span per request, parent of the client's. */
+  tracer?: Tracer;
 }
 
 /** What a request carries through the app: its actor (api/actor.ts) and its request id. */
@@ -51,7 +54,22 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
     const started = performance.now();
     const requestId = requestIdFrom(c.req.header('x-request-id'));
     c.set('requestId', requestId);
-    await next();
+    if (options.tracer) {
+      // SpanKind.SERVER (1); named by the route template once it is known. Ids and codes only.
+      await options.tracer.startActiveSpan(c.req.method, { kind: 1, attributes: { 'http.request.method': c.req.method, 'request.id': requestId } }, async (span) => {
+        try {
+          await next();
+        } finally {
+          const route = routeTemplate(c);
+          span.updateName(`${c.req.method} ${route}`);
+          span.setAttributes({ 'http.route': route, 'http.response.status_code': c.res.status });
+          if (c.res.status >= 500) span.setStatus({ code: 2 });
+          span.end();
+        }
+      });
+    } else {
+      await next();
+    }
     const seconds = (performance.now() - started) / 1000;
     const route = routeTemplate(c);
     const status = c.res.status;

@@ -27,6 +27,7 @@ import {
   type TemporalSettings,
 } from '../workflows/wire/temporal-connection.js';
 import { createApp } from './app.js';
+import { tracingFromEnv } from '../workflows/wire/tracing.js';
 import { requestLogFromEnv } from './logging.js';
 import { setDraining, setSearchAttributeCheck } from './readiness.js';
 
@@ -60,9 +61,11 @@ const { namespace, taskQueue } = temporalSettings;
 const db = connect(database.url, database.options);
 console.log(`api: temporal ${temporalSettings.summary}; postgres ${database.summary}`);
 const connection = await Connection.connect(connectionOptions(temporalSettings));
-const temporal = new Client({ connection, namespace, dataConverter });
+// Traces when OTEL_EXPORTER_OTLP_ENDPOINT is set (workflows/wire/tracing.ts); nothing loaded otherwise.
+const tracing = await tracingFromEnv('complaint-desk-api');
+const temporal = new Client({ connection, namespace, dataConverter, ...(tracing ? { plugins: tracing.plugins } : {}) });
 // One JSON line per request on stdout unless API_REQUEST_LOG=off (api/logging.ts); METRICS_TOKEN guards /metrics.
-const app = createApp({ db, temporal, taskQueue }, { log: requestLogFromEnv() });
+const app = createApp({ db, temporal, taskQueue }, { log: requestLogFromEnv(), tracer: tracing?.tracer });
 
 // The search attributes the workflow writes: without them a filing is accepted and then nothing moves.
 // Not ready (and said so) until they are there; the API serves what it can meanwhile.
@@ -115,6 +118,7 @@ async function stop(signal: NodeJS.Signals) {
   }
   await connection.close();
   await db.destroy();
+  await tracing?.shutdown();
   console.log('api: stopped');
   process.exit(0);
 }

@@ -44,6 +44,7 @@ import {
   temporalSettingsFromEnv,
   type TemporalSettings,
 } from '../workflows/wire/temporal-connection.js';
+import { tracingFromEnv } from '../workflows/wire/tracing.js';
 import { workerRuntimeOptionsOrExit } from './telemetry.js';
 import { bundleWorkflowsInChildProcess, createComplaintWorker, describeWorkerSettings } from './worker.js';
 
@@ -142,10 +143,12 @@ if (attributes.status === 'unknown') console.error(`worker: ${attributes.message
 // The workflow code: a prebuilt bundle, or bundled now by a child process (not in this one: see
 // bundleWorkflowsInChildProcess).
 const prebuilt = process.env.WORKER_WORKFLOW_BUNDLE?.trim() || undefined;
-const bundle = prebuilt ? { path: prebuilt, remove: () => undefined } : await bundleWorkflowsInChildProcess();
+// Traces when OTEL_EXPORTER_OTLP_ENDPOINT is set (workflows/wire/tracing.ts): its workflow interceptors go in the bundle.
+const tracing = await tracingFromEnv('complaint-desk-worker');
+const bundle = prebuilt ? { path: prebuilt, remove: () => undefined } : await bundleWorkflowsInChildProcess(tracing?.workflowInterceptorModules);
 let worker;
 try {
-  worker = await createComplaintWorker({ connection, namespace, taskQueue, db, dataConverter, tuning, workflowBundlePath: bundle.path });
+  worker = await createComplaintWorker({ connection, namespace, taskQueue, db, dataConverter, tuning: { ...tuning, ...(tracing ? { plugins: tracing.plugins } : {}) }, workflowBundlePath: bundle.path });
 } finally {
   bundle.remove();
 }
@@ -181,6 +184,7 @@ if (memoryReportS !== undefined) {
 try {
   await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
 } finally {
+  await tracing?.shutdown();
   await connection.close();
   await db.destroy();
   console.log('worker: stopped');

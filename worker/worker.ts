@@ -81,21 +81,21 @@ export function describeWorkerSettings(worker: Worker, heapLimitBytes: number): 
  * Bundling inside the worker's own process leaves its memory behind for good: measured, the worker's
  * resident set right after Worker.create was ~410 MB bundling in process and ~225 MB with a bundle.
  */
-export async function bundleWorkflowsInChildProcess(): Promise<{ path: string; remove: () => void }> {
+export async function bundleWorkflowsInChildProcess(workflowInterceptorModules: string[] = []): Promise<{ path: string; remove: () => void }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'complaint-workflows-'));
   const remove = () => fs.rmSync(dir, { recursive: true, force: true });
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   const script = [
     "import fs from 'node:fs';",
     "import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';",
-    "const { code } = await bundleWorkflowCode({ workflowsPath: process.argv[1], logger: new DefaultLogger('WARN') });",
+    "const { code } = await bundleWorkflowCode({ workflowsPath: process.argv[1], workflowInterceptorModules: JSON.parse(process.argv[3]), logger: new DefaultLogger('WARN') });",
     'fs.writeFileSync(process.argv[2], code);',
   ].join('\n');
   try {
     await new Promise<void>((resolve, reject) => {
       // Resolved from this package (its node_modules), whatever the caller's working directory.
       const cwd = fileURLToPath(new URL('..', import.meta.url));
-      execFile(process.execPath, ['--input-type=module', '-e', script, WORKFLOWS_PATH, bundlePath], { cwd, maxBuffer: 16 * 1024 * 1024 }, (err, _out, stderr) =>
+      execFile(process.execPath, ['--input-type=module', '-e', script, WORKFLOWS_PATH, bundlePath, JSON.stringify(workflowInterceptorModules)], { cwd, maxBuffer: 16 * 1024 * 1024 }, (err, _out, stderr) =>
         err ? reject(new Error(`bundling the workflow code failed: ${err.message}\n${stderr}`)) : resolve(),
       );
     });
