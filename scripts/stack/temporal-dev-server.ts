@@ -19,7 +19,15 @@ export interface TemporalDevServerOptions {
   dbFilename?: string;
   /** No Web UI. */
   headless?: boolean;
-  /** Codec server the Web UI sends payloads to for decoding (the API's codec endpoint). */
+  /**
+   * Codec server the Web UI sends payloads to for decoding (the API's codec endpoint), set at the
+   * cluster level. The CLI 1.5.1 gives its UI this endpoint and nothing else (no include-credentials,
+   * pass-access-token or error-message flag: its devserver builds the UI config with `Codec{Endpoint}`
+   * only), so the UI (2.42.1) never sends cookies to it and ignores the browser's own "Include
+   * cross-origin credentials" switch unless the browser's setting overrides the cluster's. The steps
+   * that decode are in docs/operations.md (Ops) and on the API's /codec-session page; proven in
+   * test/ui/codec-in-web-ui.test.ts.
+   */
   uiCodecEndpoint?: string;
   /** Namespace to create besides `default` (which always exists). */
   namespace?: string;
