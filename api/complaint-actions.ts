@@ -17,6 +17,7 @@ import { recordMediationOutcomeUpdate, recordSessionUpdate } from '../workflows/
 import { refusalFor } from '../workflows/rules/permissions.js';
 import { allow, type ActorEnv } from './actor.js';
 import { complaintNotFound, liveStateOf } from './complaints.js';
+import { LIVE_STATE_MISSING } from './live-state.js';
 import { NotConfirmedInTime, withinActionTimeout } from './deadline.js';
 import type { ApiDeps } from './deps.js';
 import { withIsoInstants } from './instants.js';
@@ -156,7 +157,7 @@ export function addComplaintActionRoutes(app: ReturnType<typeof routesApp<ActorE
     const row = await db.selectFrom('complaints').select(['stage']).where('id', '=', id).executeTakeFirst();
     if (!row) return complaintNotFound(c);
     const handle = temporal.workflow.getHandle(id);
-    const state = await liveState(id);
+    const { state } = await liveState(id);
     const stage = state?.stage ?? row.stage;
     const refusal = refusalFor('escalate', stage, actor.role);
     if (refusal?.kind === 'role') return problem(c, 403, 'forbidden', 'Not allowed for your role', refusal.reason);
@@ -168,8 +169,11 @@ export function addComplaintActionRoutes(app: ReturnType<typeof routesApp<ActorE
   // ---- Mediation: sessions and outcome go to the complaint's mediation workflow ----------------
   async function currentMediation(c: Ctx, id: string): Promise<{ ok: true; mediationId: string } | { ok: false; response: Response }> {
     if (!UUID.test(id)) return { ok: false, response: complaintNotFound(c) };
-    const state = await liveState(id);
-    if (!state) return { ok: false, response: complaintNotFound(c) };
+    const { state, missing } = await liveState(id);
+    if (missing === 'ended' || (!state && !(await db.selectFrom('complaints').select('id').where('id', '=', id).executeTakeFirst()))) {
+      return { ok: false, response: complaintNotFound(c) };
+    }
+    if (!state) return { ok: false, response: problem(c, 503, 'unavailable', 'Complaint not answering', LIVE_STATE_MISSING[missing!]) };
     if (state.stage !== 'mediation' || !state.mediation) {
       return { ok: false, response: problem(c, 409, 'illegalTransition', 'Not in mediation', `the complaint is ${state.stage}, not in mediation`) };
     }

@@ -25,6 +25,9 @@ import { loadPolicy } from '../db/reference-data.js';
 import { complaintIdParam, firstQueryValues, idempotencyHeader, jsonBody, jsonResponse, operation, problems, readJson, routesApp } from './openapi-route.js';
 import { Responses } from './responses.js';
 import { addComplaintActionRoutes } from './complaint-actions.js';
+import { LIVE_STATE_MISSING, liveStateOf } from './live-state.js';
+
+export { liveStateOf } from './live-state.js';
 
 /** Instants travel as ISO strings in JSON and as epoch milliseconds inside the workflow. */
 const toMs = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
@@ -304,12 +307,19 @@ export function complaintRoutes(deps: ApiDeps) {
     if (!UUID.test(id)) return complaintNotFound(c);
     const row = await db.selectFrom('complaints').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return complaintNotFound(c);
-    const [state, productHolds] = await Promise.all([
+    const [live, productHolds] = await Promise.all([
       liveState(id),
       row.device_model && row.device_lot ? holdsForLot(db, row.device_model, row.device_lot) : Promise.resolve([]),
     ]);
     // Holds on the complaint's model and lot, whichever complaint placed them.
-    return c.json({ record: toRecord(row), productHolds, state: state ? withIsoInstants(state) : null, live: state !== undefined });
+    const { state, missing } = live;
+    return c.json({
+      record: toRecord(row),
+      productHolds,
+      state: state ? withIsoInstants(state) : null,
+      live: state !== undefined,
+      ...(missing ? { stateMissing: { reason: missing, detail: LIVE_STATE_MISSING[missing] } } : {}),
+    });
   });
 
   app.openapi(complaintTrail, async (c) => {
@@ -327,15 +337,6 @@ export function complaintRoutes(deps: ApiDeps) {
 
   addComplaintActionRoutes(app, deps);
   return app;
-}
-
-/** The complaint's state from its workflow; undefined past the engine's retention (the record in PostgreSQL is then the file). */
-export async function liveStateOf({ temporal }: Pick<ApiDeps, 'temporal'>, id: string): Promise<ComplaintView | undefined> {
-  try {
-    return await temporal.workflow.getHandle(id).query(stateQuery);
-  } catch {
-    return undefined;
-  }
 }
 
 /** No complaint with this id. */

@@ -13,6 +13,7 @@ import { ESCALATION_TARGETS, REMEDIES, ROLES, STAGES } from '../workflows/model.
 import { REPORT_STATUSES } from '../workflows/regulatory-report-contract.js';
 import { JURISDICTION } from '../workflows/reportability-facts.js';
 import { auditExport, complaintRecord, complaintState, complaintSummary, complaintView } from './complaint-responses.js';
+import { LIVE_STATE_MISSING, type LiveStateMissing } from './live-state.js';
 import { problemTypes } from './problems.js';
 import { actor, eventData, instant, nextCursor, selfLink, signature, trailEvent, uuid } from './response-fields.js';
 
@@ -259,8 +260,15 @@ export const Responses = {
     z.object({
       record: complaintRecord,
       productHolds: z.array(productHold).describe("Holds on the complaint's model and lot, whichever complaint placed them."),
-      state: complaintView.nullable().describe("Null once the workflow is past the engine's retention: the record is then the file."),
+      state: complaintView.nullable().describe("Null when the workflow did not answer: `stateMissing` says why (past the engine's retention, the record is then the file)."),
       live: z.boolean(),
+      stateMissing: z
+        .object({
+          reason: z.enum(Object.keys(LIVE_STATE_MISSING) as [LiveStateMissing, ...LiveStateMissing[]]),
+          detail: z.string(),
+        })
+        .optional()
+        .describe('Present when `live` is false: why the live state is missing (ended: past retention; queryTimeout; workflowFailing; temporalUnavailable).'),
     }),
   ),
   ComplaintEvents: named('ComplaintEvents', z.object({ items: z.array(trailEvent) })),

@@ -22,7 +22,14 @@
  *
  * Settings (env): SOAK_COMPLAINTS (1000), SOAK_CONCURRENCY (16), SOAK_WORKER_KILLS (5),
  * SOAK_API_RESTARTS (2), SOAK_TEMPORAL_RESTARTS (1), SOAK_POSTGRES_RESTARTS (1),
- * SOAK_FAULT_INTERVAL_S (15), SOAK_BREACH_MINUTES (1), SOAK_TIMEOUT_S (2400).
+ * SOAK_FAULT_INTERVAL_S (15), SOAK_BREACH_MINUTES (1), SOAK_TIMEOUT_S (2400), SOAK_CLOCK_BOUND_S (60: a
+ * clock that fell due is met or breached on record within it), SOAK_LOG_DIR (the workers' and APIs'
+ * output appended there, kept after the run).
+ *
+ * The checker: nothing lost, nothing twice, every case where its path ends, every clock that fell due
+ * met or breached within the bound; for a complaint the client gave up on, its final state in both
+ * systems (PostgreSQL's stage, clocks and last event; Temporal's status, stage, workflow-task
+ * failures and timeouts, open timers, and why its state query failed).
  *
  * Exit code: 0 when the checker found nothing wrong; 1 on any loss, duplicate or wrong state; 2 when
  * the stack did not start or the run did not finish.
@@ -39,6 +46,7 @@ import { savePolicy } from '../db/reference-data.js';
 import { createUser, issueToken } from '../db/users.js';
 import { SAMPLE_CREATE_BODY } from './stack/sample-complaints.js';
 import { DEFAULT_POLICY } from '../workflows/rules/sla-policy.js';
+import { stateQuery } from '../workflows/contract.js';
 import { repoRoot } from './stack/cache.js';
 import { freePorts } from './stack/ports.js';
 import { spawnManaged, withTail, type ManagedProcess } from './stack/process.js';
@@ -59,8 +67,16 @@ export interface SoakOptions {
   /** The first-contact clock of the breach path's policy, in calendar minutes. */
   breachMinutes: number;
   timeoutS: number;
+  /**
+   * Seconds within which a clock that fell due must be met or breached on record (the breach's
+   * event in complaint_events recorded no later than this after the due time); the checker fails
+   * otherwise.
+   */
+  clockBoundS: number;
   /** The production layout: the Temporal server on PostgreSQL, two workers, two APIs. */
   cluster?: boolean;
+  /** A folder the workers' and APIs' output is appended to (`worker.log`, `api.log`); kept after the run. */
+  logDir?: string;
   log?: (m: string) => void;
 }
 
@@ -75,6 +91,10 @@ export interface SoakReport {
   lost: number;
   duplicated: number;
   wrongState: number;
+  /** Clocks that fell due and were neither met nor breached on record within the bound. */
+  late: number;
+  /** For each complaint the client gave up on: its final state in PostgreSQL and in Temporal. */
+  gaveUp: string[];
   problems: string[];
   paths: Record<string, number>;
   wallS: number;
@@ -100,7 +120,9 @@ export function optionsFromEnv(): SoakOptions {
     faultIntervalS: envInt('SOAK_FAULT_INTERVAL_S', 15),
     breachMinutes: envInt('SOAK_BREACH_MINUTES', 1),
     timeoutS: envInt('SOAK_TIMEOUT_S', 2400),
+    clockBoundS: envInt('SOAK_CLOCK_BOUND_S', 60),
     cluster: process.argv.includes('--cluster') || process.env.SOAK_CLUSTER === '1',
+    logDir: process.env.SOAK_LOG_DIR || undefined,
   };
 }
 
@@ -131,11 +153,20 @@ class Supervised {
     private readonly script: string,
     private readonly env: NodeJS.ProcessEnv,
     private readonly log: (m: string) => void,
+    /** Where each start's output is appended (`<name>.log`), when set. */
+    private readonly logDir?: string,
   ) {}
 
   start(): void {
     this.expectedExit = false;
-    const proc = spawnManaged(this.name, process.execPath, ['--import', 'tsx', this.script], { cwd: repoRoot, env: this.env, keepLines: 200 });
+    const logFile = this.logDir ? fs.createWriteStream(path.join(this.logDir, `${this.name}.log`), { flags: 'a' }) : undefined;
+    const proc = spawnManaged(this.name, process.execPath, ['--import', 'tsx', this.script], {
+      cwd: repoRoot,
+      env: this.env,
+      keepLines: 200,
+      onLine: logFile ? (line) => logFile.write(`${new Date().toISOString()} ${line}\n`) : undefined,
+    });
+    if (logFile) void proc.exited.then(() => logFile.end());
     this.proc = proc;
     void proc.exited.then(({ code, signal }) => {
       if (this.stopped || this.expectedExit || this.proc !== proc) return;
@@ -177,6 +208,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'complaints-soak-'));
   if (process.getuid?.() === 0) fs.chmodSync(tmpDir, 0o711);
   cleanups.push(() => fs.rmSync(tmpDir, { recursive: true, force: true }));
+  if (opts.logDir) fs.mkdirSync(opts.logDir, { recursive: true });
 
   const faults: Record<string, number> = { 'worker SIGKILL': 0, 'API restart': 0, 'Temporal restart': 0, 'PostgreSQL restart': 0 };
   let retries = 0;
@@ -245,8 +277,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     delete childEnv.PAYLOAD_KEY_FILE;
     delete childEnv.TASK_QUEUE;
     const processes = opts.cluster ? 2 : 1;
-    workers = Array.from({ length: processes }, (_, i) => new Supervised(processes > 1 ? `worker-${i + 1}` : 'worker', 'worker/main.ts', childEnv, log));
-    apis = apiPorts.map((port, i) => new Supervised(processes > 1 ? `api-${i + 1}` : 'api', 'api/main.ts', { ...childEnv, PORT: String(port) }, log));
+    workers = Array.from({ length: processes }, (_, i) => new Supervised(processes > 1 ? `worker-${i + 1}` : 'worker', 'worker/main.ts', childEnv, log, opts.logDir));
+    apis = apiPorts.map((port, i) => new Supervised(processes > 1 ? `api-${i + 1}` : 'api', 'api/main.ts', { ...childEnv, PORT: String(port) }, log, opts.logDir));
     cleanups.push(() => Promise.all(workers.map((w) => w.stop())).then(() => undefined));
     cleanups.push(() => Promise.all(apis.map((a) => a.stop())).then(() => undefined));
     for (const p of [...workers, ...apis]) p.start();
@@ -508,6 +540,8 @@ async function check(entries: LogEntry[], databaseUrl: string, temporalAddress: 
   let lost = 0;
   let duplicated = 0;
   let wrongState = 0;
+  let late = 0;
+  const gaveUp: string[] = [];
   const clientFailures = entries.filter((e) => e.failure).map((e) => `#${e.index} ${e.path} ${e.complaintId ?? '(not acknowledged)'}: ${e.failure}`);
   const acked = entries.filter((e) => e.acknowledged);
   const db = connect(databaseUrl);
@@ -523,7 +557,8 @@ async function check(entries: LogEntry[], databaseUrl: string, temporalAddress: 
       byId.set(r.id, [...(byId.get(r.id) ?? []), r]);
       if (r.idempotency_key) byKey.set(r.idempotency_key, (byKey.get(r.idempotency_key) ?? 0) + 1);
     }
-    const allEvents = await db.selectFrom('complaint_events').select(['complaint_id', 'seq', 'action', 'data']).orderBy('complaint_id').orderBy('seq').execute();
+    const checkedAt = Date.now();
+    const allEvents = await db.selectFrom('complaint_events').select(['complaint_id', 'seq', 'action', 'data', 'recorded_at']).orderBy('complaint_id').orderBy('seq').execute();
     events = allEvents.length;
     const eventsById = new Map<string, typeof allEvents>();
     for (const ev of allEvents) {
@@ -531,7 +566,7 @@ async function check(entries: LogEntry[], databaseUrl: string, temporalAddress: 
       list.push(ev);
       eventsById.set(ev.complaint_id, list);
     }
-    const clocks = await db.selectFrom('sla_clocks').select(['complaint_id', 'clock_id', 'kind', 'status', 'due_at', 'met_at', 'breached_at']).execute();
+    const clocks = await db.selectFrom('sla_clocks').select(['complaint_id', 'clock_id', 'kind', 'status', 'due_at', 'met_at', 'breached_at', 'cancelled_at']).execute();
     const clocksById = new Map<string, typeof clocks>();
     for (const k of clocks) clocksById.set(k.complaint_id, [...(clocksById.get(k.complaint_id) ?? []), k]);
 
@@ -609,7 +644,31 @@ async function check(entries: LogEntry[], databaseUrl: string, temporalAddress: 
               problems.push(`#${e.index} ${id}: clock ${k.clock_id} still running on an ended case`);
             }
           }
-          if (!e.finished) continue; // the client gave up on it: its failure is reported as such
+          // Every clock that fell due: met, or breached on record, within the bound (a clock is met
+          // before its due time or not at all; a breach is dated at the due time, so its lateness is
+          // when its event reached the file).
+          const bound = opts.clockBoundS * 1000;
+          for (const k of myClocks) {
+            const due = new Date(k.due_at).getTime();
+            if (due > checkedAt - bound) continue; // not yet due, or due too recently to judge
+            if (k.status === 'met' && k.met_at && new Date(k.met_at).getTime() <= due) continue;
+            if (k.status === 'cancelled' && k.cancelled_at && new Date(k.cancelled_at).getTime() <= due) continue;
+            if (k.status === 'breached') {
+              const ev = trail.find((t) => t.action === 'clock.breached' && String((t.data as any).clockId) === k.clock_id);
+              const lateMs = ev ? new Date(ev.recorded_at).getTime() - due : Infinity;
+              if (lateMs <= bound) continue;
+              late++;
+              problems.push(`#${e.index} ${e.path} ${id}: clock ${k.kind} (${k.clock_id}) due ${new Date(due).toISOString()} breached on record ${(lateMs / 1000).toFixed(1)} s late (bound ${opts.clockBoundS} s)`);
+              continue;
+            }
+            late++;
+            problems.push(`#${e.index} ${e.path} ${id}: clock ${k.kind} (${k.clock_id}) fell due ${((checkedAt - due) / 1000).toFixed(0)} s before the check and is ${k.status}${k.met_at ? ` (met ${new Date(k.met_at).toISOString()})` : ''}${k.cancelled_at ? ` (cancelled ${new Date(k.cancelled_at).toISOString()})` : ''}: neither met nor breached within ${opts.clockBoundS} s`);
+          }
+          if (!e.finished) {
+            // The client gave up on it: where it ended in both systems, and why.
+            gaveUp.push(await finalStateOf(e, row, trail, myClocks, client, tStatus, tStage));
+            continue;
+          }
           const want = FINAL[e.path];
           const stateWrong: string[] = [];
           if (row.stage !== want) stateWrong.push(`stage ${row.stage} in PostgreSQL`);
@@ -648,8 +707,57 @@ async function check(entries: LogEntry[], databaseUrl: string, temporalAddress: 
   }
   const paths: Record<string, number> = {};
   for (const e of entries) if (e.finished) paths[e.path] = (paths[e.path] ?? 0) + 1;
-  const ok = lost === 0 && duplicated === 0 && wrongState === 0 && clientFailures.length === 0 && problems.length === 0 && acked.length === opts.complaints;
-  return { complaints: opts.complaints, acknowledged: acked.length, events, clientFailures, lost, duplicated, wrongState, problems, paths, ok };
+  const ok = lost === 0 && duplicated === 0 && wrongState === 0 && late === 0 && clientFailures.length === 0 && problems.length === 0 && acked.length === opts.complaints;
+  return { complaints: opts.complaints, acknowledged: acked.length, events, clientFailures, lost, duplicated, wrongState, late, gaveUp, problems, paths, ok };
+}
+
+/**
+ * A complaint the client gave up on, in both systems: PostgreSQL's stage, clocks and last event;
+ * Temporal's status and stage, its workflow tasks that failed or timed out (the last failure's
+ * message), its open timers, and what its state query answers now.
+ */
+async function finalStateOf(
+  e: LogEntry,
+  row: { stage: string },
+  trail: Array<{ seq: number; action: string }>,
+  clocks: Array<{ kind: string; status: string; due_at: unknown }>,
+  client: Client,
+  tStatus: string,
+  tStage: unknown,
+): Promise<string> {
+  const last = trail[trail.length - 1];
+  const pgPart = `PostgreSQL: stage ${row.stage}, last event #${last?.seq ?? 0} ${last?.action ?? '-'}, clocks ${clocks.map((k) => `${k.kind} ${k.status} (due ${new Date(k.due_at as string).toISOString()})`).join(', ') || 'none'}`;
+  let tPart = `Temporal: ${tStatus || 'unknown'}, ComplaintStage ${String(tStage)}`;
+  const handle = client.workflow.getHandle(e.complaintId!);
+  try {
+    const history = await handle.fetchHistory();
+    const events = history.events ?? [];
+    let failed = 0;
+    let timedOut = 0;
+    let lastFailure = '';
+    const timers = new Map<string, number>();
+    for (const ev of events) {
+      if (ev.workflowTaskFailedEventAttributes) {
+        failed++;
+        const a = ev.workflowTaskFailedEventAttributes;
+        lastFailure = `cause ${a.cause ?? '?'}: ${(a.failure?.message ?? '').slice(0, 200)}`;
+      }
+      if (ev.workflowTaskTimedOutEventAttributes) timedOut++;
+      if (ev.timerStartedEventAttributes?.timerId) timers.set(ev.timerStartedEventAttributes.timerId, Number(ev.eventId));
+      if (ev.timerFiredEventAttributes?.timerId) timers.delete(ev.timerFiredEventAttributes.timerId);
+      if (ev.timerCanceledEventAttributes?.timerId) timers.delete(ev.timerCanceledEventAttributes.timerId);
+    }
+    tPart += `, ${events.length} history events, ${failed} workflow tasks failed${lastFailure ? ` (last: ${lastFailure})` : ''}, ${timedOut} timed out, ${timers.size} timers open`;
+  } catch (err) {
+    tPart += `, history unreadable (${(err as Error).message.slice(0, 120)})`;
+  }
+  try {
+    await client.withDeadline(Date.now() + 5000, () => handle.query(stateQuery));
+    tPart += ', state query answers now';
+  } catch (err) {
+    tPart += `, state query fails now (${(err as Error).constructor.name}: ${(err as Error).message.slice(0, 160)})`;
+  }
+  return `#${e.index} ${e.path} ${e.complaintId} (${e.failure?.slice(0, 160) ?? 'no failure recorded'}): ${pgPart}; ${tPart}`;
 }
 
 export function formatReport(r: SoakReport): string {
@@ -667,12 +775,14 @@ export function formatReport(r: SoakReport): string {
     `  lost                         ${r.lost}`,
     `  duplicated                   ${r.duplicated}`,
     `  wrong state                  ${r.wrongState}`,
+    `  clocks late (bound)          ${r.late}`,
     `  wall time                    ${r.wallS.toFixed(0)} s`,
   ];
   for (const f of r.clientFailures.slice(0, 20)) lines.push(`  client: ${f}`);
+  for (const g of r.gaveUp.slice(0, 20)) lines.push(`  gave up on: ${g}`);
   for (const p of r.problems.slice(0, 40)) lines.push(`  problem: ${p}`);
   if (r.problems.length > 40) lines.push(`  … ${r.problems.length - 40} more problems`);
-  lines.push(r.ok ? 'soak: OK, nothing lost, duplicated or in a wrong state' : 'soak: FAILED');
+  lines.push(r.ok ? 'soak: OK, nothing lost, duplicated, late or in a wrong state' : 'soak: FAILED');
   return lines.join('\n');
 }
 

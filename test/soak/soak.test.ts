@@ -1,7 +1,7 @@
 /**
  * The soak (`npm run soak`) in short: a few dozen complaints driven through every path while the
  * worker is SIGKILLed twice and the API restarted once; the checker must find nothing lost,
- * duplicated or in a wrong state. It starts its own PostgreSQL, Temporal dev server, worker and API
+ * duplicated, late (a clock due and neither met nor breached within 30 s) or in a wrong state. It starts its own PostgreSQL, Temporal dev server, worker and API
  * (child processes), as `npm run soak` does. Sizes: SOAK_TEST_COMPLAINTS (60), SOAK_TEST_WORKER_KILLS (2),
  * SOAK_TEST_API_RESTARTS (1).
  */
@@ -22,6 +22,7 @@ describe('soak (short)', () => {
       faultIntervalS: 8,
       breachMinutes: 0.25,
       timeoutS: 150,
+      clockBoundS: 30,
       log: () => undefined,
     });
     const text = formatReport(report);
@@ -30,7 +31,8 @@ describe('soak (short)', () => {
     expect(report.faults['API restart'], text).toBe(num('SOAK_TEST_API_RESTARTS', 1));
     expect(report.problems, text).toEqual([]);
     expect(report.clientFailures, text).toEqual([]);
-    expect({ lost: report.lost, duplicated: report.duplicated, wrongState: report.wrongState }, text).toEqual({ lost: 0, duplicated: 0, wrongState: 0 });
+    expect({ lost: report.lost, duplicated: report.duplicated, wrongState: report.wrongState, late: report.late }, text).toEqual({ lost: 0, duplicated: 0, wrongState: 0, late: 0 });
+    expect(report.gaveUp, text).toEqual([]);
     expect(report.ok, text).toBe(true);
   }, 175_000);
 });
