@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Tracer } from '@opentelemetry/api';
+import type { Tracing } from '../workflows/wire/tracing.js';
 import { sql } from 'kysely';
 import { actorForToken } from '../db/users.js';
 import type { ActorEnv } from './actor.js';
@@ -37,7 +37,7 @@ export interface AppOptions {
   /** When set, `GET /metrics` asks for `Authorization: Bearer <it>` (default: METRICS_TOKEN, unset: open). */
   metricsToken?: string;
   /** When tracing is on (workflows/wire/tracing.ts): a span per request, parent of the client's. */
-  tracer?: Tracer;
+  tracing?: Pick<Tracing, 'tracer' | 'parentFrom'>;
 }
 
 /** What a request carries through the app: its actor (api/actor.ts) and its request id. */
@@ -54,9 +54,11 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
     const started = performance.now();
     const requestId = requestIdFrom(c.req.header('x-request-id'));
     c.set('requestId', requestId);
-    if (options.tracer) {
-      // SpanKind.SERVER (1); named by the route template once it is known. Ids and codes only.
-      await options.tracer.startActiveSpan(c.req.method, { kind: 1, attributes: { 'http.request.method': c.req.method, 'request.id': requestId } }, async (span) => {
+    if (options.tracing) {
+      // SpanKind.SERVER (1), in the caller's trace when it sends one (traceparent); named by the
+      // route template once it is known. Ids and codes only.
+      const attributes = { 'http.request.method': c.req.method, 'request.id': requestId };
+      await options.tracing.tracer.startActiveSpan(c.req.method, { kind: 1, attributes }, options.tracing.parentFrom(c.req.raw.headers), async (span) => {
         try {
           await next();
         } finally {

@@ -65,7 +65,7 @@ const connection = await Connection.connect(connectionOptions(temporalSettings))
 const tracing = await tracingFromEnv('complaint-desk-api');
 const temporal = new Client({ connection, namespace, dataConverter, ...(tracing ? { plugins: tracing.plugins } : {}) });
 // One JSON line per request on stdout unless API_REQUEST_LOG=off (api/logging.ts); METRICS_TOKEN guards /metrics.
-const app = createApp({ db, temporal, taskQueue }, { log: requestLogFromEnv(), tracer: tracing?.tracer });
+const app = createApp({ db, temporal, taskQueue }, { log: requestLogFromEnv(), tracing });
 
 // The search attributes the workflow writes: without them a filing is accepted and then nothing moves.
 // Not ready (and said so) until they are there; the API serves what it can meanwhile.

@@ -4,9 +4,11 @@
  * request log (one line per request, request id and complaint id, nothing personal), and /readyz
  * (200 when PostgreSQL, Temporal and the search attributes are there; 503 naming what is not).
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import type { LogSink } from '../../api/logging.js';
 import { connect } from '../../db/connect.js';
@@ -237,5 +239,45 @@ describe('/readyz', () => {
     expect(body.detail).toContain('npm run setup');
     // /healthz stays liveness: both systems answer.
     expect((await lacking.request('/healthz')).status).toBe(200);
+  });
+});
+
+describe('api/main.ts, the process', () => {
+  it('logs each request as a JSON line on stdout, answers /readyz and /metrics over HTTP', async () => {
+    const repo = path.resolve(import.meta.dirname, '../..');
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'api/main.ts')], {
+      cwd: repo,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        PAYLOAD_KEYS: 'k1:Y29tcGxhaW50LWRlc2stdGVzdC1rZXktMzItYnl0ZXM=',
+        DATABASE_URL: api.database.url,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        API_PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!/listening on http:\/\/localhost:(\d+)/.test(out) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const port = Number(/listening on http:\/\/localhost:(\d+)/.exec(out)?.[1]);
+      expect(port, err).toBeGreaterThan(0);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`, { headers: { 'x-request-id': 'probe-0001' } });
+      expect(ready.status).toBe(200);
+      expect(ready.headers.get('x-request-id')).toBe('probe-0001');
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(sample(metrics, 'complaints_api_requests_total', { method: 'GET', route: '/readyz', status: '200' })).toBe(1);
+      await expect.poll(() => out.includes('"requestId":"probe-0001"'), { timeout: 5_000 }).toBe(true);
+      const line = JSON.parse(out.split('\n').find((l) => l.includes('"requestId":"probe-0001"'))!);
+      expect(line).toMatchObject({ level: 'info', msg: 'request', method: 'GET', route: '/readyz', status: 200, requestId: 'probe-0001' });
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
   });
 });

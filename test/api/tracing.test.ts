@@ -89,7 +89,7 @@ describe('traces', () => {
     const running = worker.run();
     try {
       const temporal = new Client({ connection: api.temporal.connection, namespace: 'default', dataConverter: testDataConverter, plugins: tracing.plugins });
-      const app = createApp({ db: database.db, temporal, taskQueue }, { tracer: tracing.tracer });
+      const app = createApp({ db: database.db, temporal, taskQueue }, { tracing });
       const agent = as('tracing-agent', 'agent');
       await api.call('GET', '/me', agent); // its token on file
       const res = await app.request('/complaints', { method: 'POST', headers: { 'content-type': 'application/json', ...agent }, body: JSON.stringify(SAMPLE_CREATE_BODY) });
@@ -124,6 +124,11 @@ describe('traces', () => {
       const runIntake = received.find((s) => s.traceId === root.traceId && s.name === 'RunActivity:recordIntake')!;
       expect(runIntake.parentSpanId).toBe(startIntake.spanId);
       expect(paths[0]).toMatch(/^POST \/v1\/traces application\/json/);
+      // A caller's trace (W3C traceparent) is the parent of the request's span.
+      const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const read = await app.request(`/complaints/${complaintId}`, { headers: { ...agent, traceparent: `00-${callerTrace}-00f067aa0ba902b7-01` } });
+      expect(read.status).toBe(200);
+      await expect.poll(async () => (await flush(), received.find((s) => s.name === 'GET /complaints/{id}')), { timeout: 10_000 }).toMatchObject({ traceId: callerTrace, parentSpanId: '00f067aa0ba902b7' });
       // Nothing personal in any span: ids and types only.
       const all = JSON.stringify(received);
       for (const s of [SAMPLE_CREATE_BODY.complainant.name, SAMPLE_CREATE_BODY.event.description]) expect(all).not.toContain(s);

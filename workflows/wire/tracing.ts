@@ -16,7 +16,7 @@
  * and this plugin get them; a prebuilt bundle (WORKER_WORKFLOW_BUNDLE) must have been built with
  * `workflowInterceptorModules` (see `workflowInterceptorModules` below).
  */
-import type { Tracer } from '@opentelemetry/api';
+import type { Context, Tracer } from '@opentelemetry/api';
 import type { ClientPlugin } from '@temporalio/client';
 import type { WorkerPlugin } from '@temporalio/worker';
 import { createRequire } from 'node:module';
@@ -24,6 +24,8 @@ import { createRequire } from 'node:module';
 export interface Tracing {
   /** For the API's own request spans (api/app.ts). */
   tracer: Tracer;
+  /** The caller's trace (a W3C `traceparent` header), for the request span's parent; none: a new trace. */
+  parentFrom(headers: Headers): Context;
   /** For `new Client({ plugins })` and `Worker.create({ plugins })`. */
   plugins: Array<ClientPlugin & WorkerPlugin>;
   /** The workflow interceptor module, for bundleWorkflowCode({ workflowInterceptorModules }). */
@@ -58,8 +60,10 @@ export async function tracingFromEnv(defaultServiceName: string, env: NodeJS.Pro
   const tracer = provider.getTracer('complaint-desk');
   const plugin = new OpenTelemetryPlugin({ resource, spanProcessor, tracer });
   const require = createRequire(import.meta.url);
+  const getter = { get: (h: Headers, key: string) => h.get(key) ?? undefined, keys: (h: Headers) => [...h.keys()] };
   return {
     tracer,
+    parentFrom: (headers) => api.propagation.extract(api.context.active(), headers, getter),
     plugins: [plugin],
     workflowInterceptorModules: [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')],
     async shutdown() {
