@@ -8,6 +8,7 @@
 import type { Db } from './connect.js';
 import { sql } from 'kysely';
 import type { Actor, IntakeRecord } from '../workflows/model.js';
+import type { ComplaintsTable } from './schema.js';
 
 export interface RecordIntakeInput {
   complaintId: string;
@@ -24,6 +25,9 @@ class AlreadyFiled extends Error {}
 
 /**
  * Files the card once; `filedNow` says whether this call filed it (false: it was already on file).
+ *
+ * Three statements: BEGIN, one statement that finds the card or draws the number and files the card,
+ * COMMIT (ROLLBACK for the loser of the race below, then a read of the winner's number).
  *
  * The two writers (the API's filing and the workflow's first task) race by design. Neither raises a
  * database error: the card goes in with `ON CONFLICT (id) DO NOTHING`, and the filing that finds the
@@ -43,65 +47,81 @@ export async function fileIntakeCard(db: Db, input: RecordIntakeInput): Promise<
 }
 
 async function fileOnce(db: Db, input: RecordIntakeInput): Promise<{ number: string; filedNow: boolean }> {
-  return await db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('complaints').select('number').where('id', '=', input.complaintId).executeTakeFirst();
-    if (existing) return { number: existing.number, filedNow: false };
-    const year = new Date(input.receivedAt).getUTCFullYear();
-    const { last_value } = await trx
-      .insertInto('complaint_number_sequences')
-      .values({ year, last_value: 1 })
-      .onConflict((oc) => oc.column('year').doUpdateSet({ last_value: sql`complaint_number_sequences.last_value + 1` }))
-      .returning('last_value')
-      .executeTakeFirstOrThrow();
-    const number = `CMP-${year}-${String(last_value).padStart(6, '0')}`;
-    const { complainant, device, event } = input.intake;
-    const inserted = await trx
-      .insertInto('complaints')
-      .values({
-        id: input.complaintId,
-        number,
-        idempotency_key: input.idempotencyKey ?? null,
-        fingerprint: input.fingerprint,
-        policy_id: input.policyId,
-        received_at: new Date(input.receivedAt),
-        received_by: input.receivedBy.id,
-        channel: input.intake.channel,
-        distributor_aware_at: input.intake.distributorAwareAt ?? null,
-        complainant_name: complainant.name,
-        complainant_role: complainant.role,
-        complainant_organisation: complainant.organisation ?? null,
-        complainant_phone: complainant.phone ?? null,
-        complainant_email: complainant.email ?? null,
-        complainant_address: complainant.address ?? null,
-        complainant_mood: input.intake.mood ?? null,
-        device_name: device.productName,
-        device_model: device.model ?? null,
-        device_specification: device.specification ?? null,
-        device_serial_number: device.serialNumber ?? null,
-        device_lot: device.lot ?? null,
-        device_udi: device.udi ?? null,
-        device_expiry_date: device.expiryDate ?? null,
-        device_manufacturer: device.manufacturer ?? null,
-        device_supplier: device.supplier ?? null,
-        device_purchase_date: device.purchaseDate ?? null,
-        event_occurred_at: event.occurredAt ?? null,
-        event_location: event.location ?? null,
-        event_country: event.country ?? null,
-        event_description: event.description,
-        event_impact_scope: event.impactScope ?? null,
-        patient_harmed: event.patientHarmed,
-        in_use_on_patient: event.inUseOnPatient,
-        requested_remedies: input.intake.requestedRemedies,
-        sample_available: input.intake.sampleAvailable,
-        stage: 'intake',
-        owner_id: input.receivedBy.id,
-      })
-      // Filed meanwhile by the other writer (its transaction committed while we waited for the number):
-      // no row, no error; roll ours back, the number with it.
-      .onConflict((oc) => oc.column('id').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!inserted) throw new AlreadyFiled();
-    return { number, filedNow: true };
+  const year = new Date(input.receivedAt).getUTCFullYear();
+  const card = cardColumns(input);
+  const columns = Object.keys(card);
+  // One statement between BEGIN and COMMIT (it was three: the look for the card, the number, the
+  // card): the card already on file answers with its number and draws none; otherwise the year's
+  // number is drawn (under the year's row lock) and the card goes in with it, ON CONFLICT (id) DO
+  // NOTHING. Typed by the table itself: the values travel as one JSON record read by
+  // json_populate_record(null::complaints, …), so every column keeps its type with one parameter.
+  const { rows } = await db.transaction().execute(async (trx) => {
+    const result = await sql<{ existing: string | null; filed: string | null }>`
+      with existing as (
+        select number from complaints where id = ${input.complaintId}
+      ), drawn as (
+        insert into complaint_number_sequences (year, last_value)
+        select ${year}::int, 1 where not exists (select 1 from existing)
+        on conflict (year) do update set last_value = complaint_number_sequences.last_value + 1
+        returning last_value
+      ), filed as (
+        insert into complaints (number, ${sql.join(columns.map((c) => sql.ref(c)))})
+        select 'CMP-' || ${String(year)}::text || '-' || lpad(drawn.last_value::text, 6, '0'), ${sql.join(columns.map((c) => sql.ref(`r.${c}`)))}
+        from drawn, json_populate_record(null::complaints, ${JSON.stringify(card)}::json) as r
+        -- Filed meanwhile by the other writer (its transaction committed while we waited for the
+        -- number): no row, no error; the transaction is rolled back below, the number with it.
+        on conflict (id) do nothing
+        returning number
+      )
+      select (select number from existing) as existing, (select number from filed) as filed
+    `.execute(trx);
+    const row = result.rows[0]!;
+    if (row.existing !== null) return { rows: { number: row.existing, filedNow: false } };
+    if (row.filed === null) throw new AlreadyFiled();
+    return { rows: { number: row.filed, filedNow: true } };
   });
+  return rows;
+}
+
+/** The card's columns (all but its number), as the complaints table names them. */
+function cardColumns(input: RecordIntakeInput) {
+  const { complainant, device, event } = input.intake;
+  return {
+    id: input.complaintId,
+    idempotency_key: input.idempotencyKey ?? null,
+    fingerprint: input.fingerprint,
+    policy_id: input.policyId,
+    received_at: new Date(input.receivedAt).toISOString(),
+    received_by: input.receivedBy.id,
+    channel: input.intake.channel,
+    distributor_aware_at: input.intake.distributorAwareAt ?? null,
+    complainant_name: complainant.name,
+    complainant_role: complainant.role,
+    complainant_organisation: complainant.organisation ?? null,
+    complainant_phone: complainant.phone ?? null,
+    complainant_email: complainant.email ?? null,
+    complainant_address: complainant.address ?? null,
+    complainant_mood: input.intake.mood ?? null,
+    device_name: device.productName,
+    device_model: device.model ?? null,
+    device_specification: device.specification ?? null,
+    device_serial_number: device.serialNumber ?? null,
+    device_lot: device.lot ?? null,
+    device_udi: device.udi ?? null,
+    device_expiry_date: device.expiryDate ?? null,
+    device_manufacturer: device.manufacturer ?? null,
+    device_supplier: device.supplier ?? null,
+    device_purchase_date: device.purchaseDate ?? null,
+    event_occurred_at: event.occurredAt ?? null,
+    event_location: event.location ?? null,
+    event_country: event.country ?? null,
+    event_description: event.description,
+    event_impact_scope: event.impactScope ?? null,
+    patient_harmed: event.patientHarmed,
+    in_use_on_patient: event.inUseOnPatient,
+    requested_remedies: input.intake.requestedRemedies,
+    sample_available: input.intake.sampleAvailable,
+    stage: 'intake',
+    owner_id: input.receivedBy.id,
+  } satisfies Partial<Record<keyof ComplaintsTable, unknown>>;
 }
