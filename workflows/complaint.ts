@@ -19,6 +19,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -52,7 +53,7 @@ import { regulatoryReportProgressSignal, tightenReportSignal } from './regulator
 import { searchAttributesOf } from './search-attributes.js';
 import { escalated, holdPlaced, holdReleased } from './transitions/any-stage.js';
 import type { Context, Outcome, Work } from './transitions/change.js';
-import { calendarCorrected, deadlinesAsOf, nextDeadline } from './transitions/clocks.js';
+import { calendarCorrected, deadlinesAsOf, nextDeadline, nextDeadlineSummary } from './transitions/clocks.js';
 import { received } from './transitions/intake.js';
 import { mediationBegan, mediationEnded, mediationSession } from './transitions/mediation-and-legal.js';
 import { TRANSITIONS, UPDATE_ACTIONS, refusalOf, type UpdateAction } from './transitions/registry.js';
@@ -344,7 +345,12 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintOutcome
     const seen = changes;
     const next = nextDeadline(state);
     const wait = next === undefined ? undefined : Math.max(next - now(), 1);
-    await condition(() => changes !== seen, wait);
+    // For the Web UI: the number and stage (User Metadata tab, from the worker: nothing in the
+    // history), and the timer's summary names the clock it serves (TimerStarted's user metadata).
+    const summary = nextDeadlineSummary(state);
+    setCurrentDetails(`${state.number} · ${state.stage}${summary ? ` · next: ${summary}` : ''}`);
+    if (wait === undefined) await condition(() => changes !== seen);
+    else await condition(() => changes !== seen, wait, { summary });
   }
 
   // Let in-flight handlers answer their callers before the workflow completes.

@@ -22,6 +22,7 @@ const BANNER = 'Codec Server could not connect';
 let stack: UiStack;
 let browser: Browser;
 let complaintId: string;
+let complaintNumber: string;
 let runId: string;
 let supervisorToken: string;
 let agentToken: string;
@@ -41,6 +42,7 @@ beforeAll(async () => {
   const body = (await filed.json()) as { complaintId: string; number: string };
   expect(filed.status, JSON.stringify(body)).toBe(201);
   complaintId = body.complaintId;
+  complaintNumber = body.number;
   runId = (await stack.temporal.workflow.getHandle(complaintId).describe()).runId;
 }, 180_000);
 
@@ -165,6 +167,14 @@ describe('the Web UI of the dev server (npm start)', () => {
     expect(text).toContain(SAMPLE_CREATE_BODY.complainant.name);
     expect(text).not.toContain(BANNER);
     expect(text).not.toContain(ENCRYPTED_IN_UI);
+    // The timer's summary names the clock it waits for, and the workflow's current details (from the
+    // worker, User Metadata tab) say the complaint's number and stage: decoded, as every payload.
+    expect(text).toMatch(/firstContact clock: \d+% warning at \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    await page.getByText('User Metadata', { exact: true }).first().click();
+    const details = async () => (await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => '')))).join('\n');
+    await expect.poll(details, { timeout: 15_000 }).toContain(`${complaintNumber} · intake · next: firstContact clock`);
+    await screenshot(page, 'dev-ui-user-metadata');
+    await page.goBack();
 
     // Signed out (DELETE /codec-session, the cookie cleared): the same settings decode nothing.
     expect((await context.request.delete(`${stack.apiUrl}/codec-session`)).status()).toBe(204);

@@ -206,6 +206,31 @@ export function deadlinesAsOf(state: ComplaintState, ctx: Context): Outcome {
   });
 }
 
+/**
+ * What falls due at `nextDeadline`, in the trade's words, for the Web UI: the summary of the timer
+ * that waits for it and the workflow's current details. Clock ids, stages and times only: never
+ * personal data (the summary is a payload like any other, encrypted by the codec, but it needs none).
+ */
+export function nextDeadlineSummary(state: ComplaintState): string | undefined {
+  const at = nextDeadline(state);
+  if (at === undefined) return undefined;
+  const when = new Date(at).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  const due: string[] = [];
+  for (const clock of state.clocks) {
+    if (clock.status !== 'running') continue;
+    const warning = clock.warnings.find((w) => w.raisedAt === undefined && w.at < clock.dueAt && w.at === at);
+    if (warning) due.push(`${clock.id} clock: ${Math.round(warning.fraction * 100)}% warning`);
+    else if (clock.dueAt === at) due.push(`${clock.id} clock: breach`);
+  }
+  if (state.stage === 'revisit' && !state.revisit?.due && state.revisit?.dueAt === at) due.push('revisit due');
+  if (!FINAL_STAGES.includes(state.stage)) {
+    for (const f of state.breachFollowUps) {
+      if (f.answeredAt === undefined && f.escalatedAt === undefined && f.escalateAt === at) due.push(`${f.clockId} breach: escalation`);
+    }
+  }
+  return `${due.join(', ') || 'deadline'} at ${when}`;
+}
+
 /** The next instant something falls due: a warning, a breach, a breach's follow-up, the revisit. */
 export function nextDeadline(state: ComplaintState): number | undefined {
   const revisitDue = state.stage === 'revisit' && !state.revisit?.due ? state.revisit?.dueAt : undefined;
