@@ -63,7 +63,7 @@ export interface Cluster {
   childEnv: NodeJS.ProcessEnv;
   /** Starts worker `i` again (after it was killed); resolves once it polls. */
   restartWorker(i: number): Promise<ManagedProcess>;
-  /** Starts API `i` again on its port; resolves once /healthz answers 200. */
+  /** Starts API `i` again on its port; resolves once /readyz answers 200. */
   restartApi(i: number): Promise<ClusterApi>;
   /** Milliseconds from the call to everything up. */
   startMs: number;
@@ -227,7 +227,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       });
       const api = { name, port, url: `http://127.0.0.1:${port}`, process: proc };
       apis[i] = api;
-      await waitForHealthz(`${api.url}/healthz`, proc, 60_000);
+      // Ready, not only alive: PostgreSQL, Temporal and the search attributes answer (GET /readyz).
+      await waitForHealthz(`${api.url}/readyz`, proc, 60_000);
       return api;
     };
     // Side by side: each worker bundles the workflow code at start (seconds of CPU).

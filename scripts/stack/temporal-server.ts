@@ -545,7 +545,18 @@ export async function startTemporalUiServer(o: TemporalUiServerOptions): Promise
     // includeCredentials at the cluster level: the codec endpoint signs the browser in with a cookie
     // (/codec-session), and UI 2.42.1 ignores the browser's own "Include cross-origin credentials"
     // switch while the cluster-level setting is false.
-    ...(o.codecEndpoint ? ['codec:', `  endpoint: ${JSON.stringify(o.codecEndpoint)}`, '  passAccessToken: false', '  includeCredentials: true'] : []),
+    // Not signed in, the UI's codec banner says so and links to the sign-in page, instead of its
+    // own "could not connect", which reads like an outage.
+    ...(o.codecEndpoint
+      ? [
+          'codec:',
+          `  endpoint: ${JSON.stringify(o.codecEndpoint)}`,
+          '  passAccessToken: false',
+          '  includeCredentials: true',
+          `  defaultErrorMessage: ${JSON.stringify('Sign in to decode complaint data (supervisors, QA, admins)')}`,
+          `  defaultErrorLink: ${JSON.stringify(o.codecEndpoint.replace(/\/codec$/, '') + '/codec-session')}`,
+        ]
+      : []),
     '',
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'production.yaml'), yaml);

@@ -213,4 +213,19 @@ describe('the Web UI server as npm run cluster runs it (credentials at the clust
     expect(text).not.toContain(BANNER);
     await context.close();
   });
+
+  it('not signed in: the banner says to sign in, not that the codec server is down', async () => {
+    const uiUrl = await stack.clusterUi();
+    const context = await newContext();
+    const page = await context.newPage();
+    const answers = watchCodec(page);
+    const text = await openHistory(page, uiUrl, answers);
+    await screenshot(page, 'cluster-ui-not-signed-in');
+    expect(answers.length).toBeGreaterThan(0);
+    expect(answers.every((a) => a.status === 401)).toBe(true);
+    expect(text).toContain('Sign in to decode complaint data');
+    expect(text).not.toContain(BANNER);
+    expect(text).toContain(ENCRYPTED_IN_UI);
+    await context.close();
+  });
 });
