@@ -93,6 +93,8 @@ export interface SoakReport {
   wrongState: number;
   /** Clocks that fell due and were neither met nor breached on record within the bound. */
   late: number;
+  /** Breaches on record: how long after the due time each reached the file (seconds). */
+  breachLateS: { count: number; p50: number; p99: number; max: number };
   /** For each complaint the client gave up on: its final state in PostgreSQL and in Temporal. */
   gaveUp: string[];
   problems: string[];
@@ -541,6 +543,8 @@ async function check(entries: LogEntry[], databaseUrl: string, temporalAddress: 
   let duplicated = 0;
   let wrongState = 0;
   let late = 0;
+  /** For each breach on record: how long after its due time its event reached the file (ms). */
+  const breachLateness: number[] = [];
   const gaveUp: string[] = [];
   const clientFailures = entries.filter((e) => e.failure).map((e) => `#${e.index} ${e.path} ${e.complaintId ?? '(not acknowledged)'}: ${e.failure}`);
   const acked = entries.filter((e) => e.acknowledged);
@@ -650,17 +654,18 @@ async function check(entries: LogEntry[], databaseUrl: string, temporalAddress: 
           const bound = opts.clockBoundS * 1000;
           for (const k of myClocks) {
             const due = new Date(k.due_at).getTime();
-            if (due > checkedAt - bound) continue; // not yet due, or due too recently to judge
-            if (k.status === 'met' && k.met_at && new Date(k.met_at).getTime() <= due) continue;
-            if (k.status === 'cancelled' && k.cancelled_at && new Date(k.cancelled_at).getTime() <= due) continue;
             if (k.status === 'breached') {
               const ev = trail.find((t) => t.action === 'clock.breached' && String((t.data as any).clockId) === k.clock_id);
               const lateMs = ev ? new Date(ev.recorded_at).getTime() - due : Infinity;
+              if (Number.isFinite(lateMs)) breachLateness.push(lateMs);
               if (lateMs <= bound) continue;
               late++;
               problems.push(`#${e.index} ${e.path} ${id}: clock ${k.kind} (${k.clock_id}) due ${new Date(due).toISOString()} breached on record ${(lateMs / 1000).toFixed(1)} s late (bound ${opts.clockBoundS} s)`);
               continue;
             }
+            if (due > checkedAt - bound) continue; // not yet due, or due too recently to judge
+            if (k.status === 'met' && k.met_at && new Date(k.met_at).getTime() <= due) continue;
+            if (k.status === 'cancelled' && k.cancelled_at && new Date(k.cancelled_at).getTime() <= due) continue;
             late++;
             problems.push(`#${e.index} ${e.path} ${id}: clock ${k.kind} (${k.clock_id}) fell due ${((checkedAt - due) / 1000).toFixed(0)} s before the check and is ${k.status}${k.met_at ? ` (met ${new Date(k.met_at).toISOString()})` : ''}${k.cancelled_at ? ` (cancelled ${new Date(k.cancelled_at).toISOString()})` : ''}: neither met nor breached within ${opts.clockBoundS} s`);
           }
@@ -708,7 +713,10 @@ async function check(entries: LogEntry[], databaseUrl: string, temporalAddress: 
   const paths: Record<string, number> = {};
   for (const e of entries) if (e.finished) paths[e.path] = (paths[e.path] ?? 0) + 1;
   const ok = lost === 0 && duplicated === 0 && wrongState === 0 && late === 0 && clientFailures.length === 0 && problems.length === 0 && acked.length === opts.complaints;
-  return { complaints: opts.complaints, acknowledged: acked.length, events, clientFailures, lost, duplicated, wrongState, late, gaveUp, problems, paths, ok };
+  breachLateness.sort((a, b) => a - b);
+  const pick = (q: number) => (breachLateness.length ? breachLateness[Math.min(breachLateness.length - 1, Math.floor(q * breachLateness.length))]! / 1000 : 0);
+  const breachLateS = { count: breachLateness.length, p50: pick(0.5), p99: pick(0.99), max: breachLateness.length ? breachLateness.at(-1)! / 1000 : 0 };
+  return { complaints: opts.complaints, acknowledged: acked.length, events, clientFailures, lost, duplicated, wrongState, late, breachLateS, gaveUp, problems, paths, ok };
 }
 
 /**
@@ -776,6 +784,7 @@ export function formatReport(r: SoakReport): string {
     `  duplicated                   ${r.duplicated}`,
     `  wrong state                  ${r.wrongState}`,
     `  clocks late (bound)          ${r.late}`,
+    `  breach on record after due   ${r.breachLateS.count} breaches: p50 ${r.breachLateS.p50.toFixed(1)} s, p99 ${r.breachLateS.p99.toFixed(1)} s, max ${r.breachLateS.max.toFixed(1)} s`,
     `  wall time                    ${r.wallS.toFixed(0)} s`,
   ];
   for (const f of r.clientFailures.slice(0, 20)) lines.push(`  client: ${f}`);
