@@ -17,6 +17,7 @@
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { connect, databaseSettingsFromEnv, type DatabaseSettings } from '../db/connect.js';
+import { signInCacheMsSetting } from '../db/users.js';
 import { dataConverterFromEnvOrExit } from '../workflows/wire/payload-codec.js';
 import {
   SettingError,
@@ -48,6 +49,12 @@ try {
   graceS = secondsFromEnv(process.env, 'API_SHUTDOWN_GRACE_S', 10);
   temporalSettings = temporalSettingsFromEnv();
   database = databaseSettingsFromEnv();
+  // Read at start, so a wrong value stops the API here instead of failing its first sign-in.
+  try {
+    signInCacheMsSetting();
+  } catch (err) {
+    throw new SettingError('API_SIGN_IN_CACHE_S', (err as Error).message);
+  }
 } catch (err) {
   if (!(err instanceof SettingError)) throw err;
   console.error(`api: ${err.message}`);

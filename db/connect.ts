@@ -35,8 +35,12 @@ export interface ConnectOptions {
 
 export function connect(databaseUrl: string, options: ConnectOptions = {}): Db {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 10, ...(options.ssl ? { ssl: options.ssl } : {}) });
-  // An idle client losing its connection (database restart) must not crash the process.
+  // A client losing its connection (database restart) must not crash the process: the pool reports
+  // idle clients; a client checked out at that moment (between a transaction's statements) reports on
+  // itself, and with no listener Node ends the process. Its current or next query fails instead, and
+  // the activity or request that ran it is retried.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -19,12 +19,13 @@
  * (github.com/temporalio/ui-server, the one the CLI carries) the same way, and startTemporalUiServer()
  * runs it against the frontend.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
-import { cacheRoot, which, withCacheLock } from './cache.js';
+import { cacheRoot, withCacheLock } from './cache.js';
+import { findGo, goInstall, isExecutable } from './go-install.js';
 import { assertPortFree, freePorts, isPortFree } from './ports.js';
 import { spawnManaged, withTail, type ManagedProcess } from './process.js';
 
@@ -41,18 +42,6 @@ export interface TemporalServerTools {
   schemaDir: string;
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function findGo(): string | undefined {
-  return which('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
-}
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 120_000): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
@@ -61,45 +50,6 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env,
       resolve({ code: typeof code === 'number' ? code : 1, output: `${stdout}${stderr}` });
     });
   });
-}
-
-/**
- * `go install <pkg>@<version>` into `gobin`, at low priority (nice 15, where there is `nice`): the
- * build takes minutes on a small machine and should not starve what else runs on it.
- */
-async function goInstall(go: string, pkg: string, gobin: string, what: string): Promise<void> {
-  const started = Date.now();
-  const nice = which('nice');
-  const [cmd, args] = nice ? [nice, ['-n', '15', go, 'install', pkg]] : [go, ['install', pkg]];
-  const output: string[] = [];
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      env: { ...process.env, GOBIN: gobin, GOFLAGS: [process.env.GOFLAGS, '-mod=mod'].filter(Boolean).join(' ') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const progress = setInterval(() => {
-      console.error(`  … still building ${what} (${Math.round((Date.now() - started) / 1000)} s)`);
-    }, 30_000);
-    for (const s of [child.stdout, child.stderr]) {
-      s.on('data', (chunk: Buffer) => {
-        output.push(chunk.toString());
-        if (output.length > 400) output.shift();
-      });
-    }
-    child.once('error', (err) => {
-      clearInterval(progress);
-      reject(err);
-    });
-    child.once('exit', (c) => {
-      clearInterval(progress);
-      resolve(c);
-    });
-  });
-  if (code !== 0) {
-    const tail = output.join('').split('\n').slice(-25).join('\n');
-    throw new Error(`go install ${pkg} failed (exit ${code}):\n${tail}`);
-  }
-  console.error(`built ${what} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
 /** Where the Go module cache holds `module@version` (downloaded by the go install before). */
